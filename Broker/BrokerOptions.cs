@@ -1,0 +1,26 @@
+using System.Net;
+
+namespace MqttIoT.Broker;
+
+/// <summary>Options of the embedded broker.</summary>
+public sealed class BrokerOptions
+{
+    /// <summary>TCP port; 0 is not allowed (clients need to know it).</summary>
+    public int Port { get; set; } = 1883;
+    /// <summary>Address to listen on; loopback unless told otherwise.</summary>
+    public IPAddress BindAddress { get; set; } = IPAddress.Loopback;
+    /// <summary>Folder for retained messages; null keeps them in memory only.</summary>
+    public string? DataDirectory { get; set; }
+    /// <summary>How often changed retained messages are written out.</summary>
+    public TimeSpan FlushInterval { get; set; } = TimeSpan.FromMilliseconds(500);
+    /// <summary>Messages queued per client before the broker pushes back; large, so nothing is dropped under bursts.</summary>
+    public int MaxPendingMessagesPerClient { get; set; } = 250_000;
+
+    /// <summary>Throws when the options cannot work.</summary>
+    public void Validate()
+    {
+        if (Port is <= 0 or > 65535) throw new ArgumentException($"Port {Port} is out of range");
+        if (FlushInterval <= TimeSpan.Zero) throw new ArgumentException("FlushInterval must be positive");
+        if (MaxPendingMessagesPerClient <= 0) throw new ArgumentException("MaxPendingMessagesPerClient must be positive");
+    }
+}

@@ -1,0 +1,150 @@
+using Microsoft.Extensions.Logging;
+using MQTTnet.Server;
+
+namespace MqttIoT.Broker;
+
+/// <summary>
+/// The embedded MQTT v5 broker: MQTTnet's server, listening on one TCP endpoint, with retained messages kept
+/// across restarts in <see cref="BrokerOptions.DataDirectory"/>.
+/// </summary>
+public sealed partial class EmbeddedBroker : IAsyncDisposable
+{
+    private readonly BrokerOptions _options;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly RetainedStore? _store;
+    private readonly MqttServer _server;
+    private readonly CancellationTokenSource _stopping = new();
+    private Task? _flusher;
+
+    /// <summary>Creates the broker; it listens once <see cref="StartAsync"/> returns.</summary>
+    public EmbeddedBroker(BrokerOptions options, ILogger<EmbeddedBroker> logger, TimeProvider? timeProvider = null)
+    {
+        options.Validate();
+        _options = options;
+        _logger = logger;
+        _time = timeProvider ?? TimeProvider.System;
+        if (options.DataDirectory is { } dir) _store = new RetainedStore(dir);
+
+        var serverOptions = new MqttServerOptionsBuilder()
+            .WithDefaultEndpoint()
+            .WithDefaultEndpointBoundIPAddress(options.BindAddress)
+            .WithDefaultEndpointPort(options.Port)
+            .WithMaxPendingMessagesPerClient(options.MaxPendingMessagesPerClient)
+            .Build();
+        _server = new MqttServerFactory().CreateMqttServer(serverOptions);
+        _server.ValidatingConnectionAsync += OnValidatingConnectionAsync;
+        if (_store is not null)
+        {
+            _server.LoadingRetainedMessageAsync += OnLoadingRetainedAsync;
+            _server.RetainedMessageChangedAsync += OnRetainedChangedAsync;
+            _server.RetainedMessagesClearedAsync += OnRetainedClearedAsync;
+        }
+    }
+
+    /// <summary>The port clients connect to.</summary>
+    public int Port => _options.Port;
+
+    /// <summary>The underlying MQTTnet server, for inspection.</summary>
+    public MqttServer Server => _server;
+
+    /// <summary>Starts listening.</summary>
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        await _server.StartAsync().ConfigureAwait(false);
+        if (_store is not null) _flusher = Task.Run(() => FlushLoopAsync(_stopping.Token), CancellationToken.None);
+        LogStarted(_options.BindAddress.ToString(), _options.Port, _store?.FilePath ?? "(memory)");
+    }
+
+    /// <summary>Stops listening (clients are disconnected) and writes retained messages out.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (!_stopping.IsCancellationRequested) await _stopping.CancelAsync().ConfigureAwait(false);
+        if (_flusher is not null)
+        {
+            try { await _flusher.WaitAsync(cancellationToken).ConfigureAwait(false); } catch (OperationCanceledException) { }
+        }
+        if (_server.IsStarted) await _server.StopAsync(new MqttServerStopOptions()).ConfigureAwait(false);
+        _store?.Flush();
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync(CancellationToken.None).ConfigureAwait(false);
+        _server.Dispose();
+        _stopping.Dispose();
+    }
+
+    private async Task FlushLoopAsync(CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(_options.FlushInterval, _time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+                FlushSafely();
+        }
+        catch (OperationCanceledException) { }
+    }
+
+    private void FlushSafely()
+    {
+        try { _store!.Flush(); }
+        catch (IOException ex) { LogFlushFailed(ex.Message); }
+        catch (UnauthorizedAccessException ex) { LogFlushFailed(ex.Message); }
+    }
+
+    private static Task OnValidatingConnectionAsync(ValidatingConnectionEventArgs e)
+    {
+        // MQTT v5 3.1.3.1: a v5 client may send an empty client id and the server assigns one (mosquitto_sub does).
+        // MQTT 3.1.1 allows it only with a clean session.
+        if (string.IsNullOrEmpty(e.ClientId)
+            && (e.ProtocolVersion == MQTTnet.Formatter.MqttProtocolVersion.V500 || e.CleanSession == true))
+        {
+            e.AssignedClientIdentifier = "auto-" + Guid.NewGuid().ToString("N");
+            e.ReasonCode = MQTTnet.Protocol.MqttConnectReasonCode.Success;
+        }
+        return Task.CompletedTask;
+    }
+
+    private Task OnLoadingRetainedAsync(LoadingRetainedMessagesEventArgs e)
+    {
+        try
+        {
+            e.LoadedRetainedMessages = _store!.Load();
+            LogLoaded(e.LoadedRetainedMessages.Count);
+        }
+        catch (Exception ex) when (ex is IOException or InvalidDataException or EndOfStreamException)
+        {
+            // A damaged file must not keep the broker down; publishers restore their retained state on reconnect.
+            LogLoadFailed(ex.Message);
+            e.LoadedRetainedMessages = [];
+        }
+        return Task.CompletedTask;
+    }
+
+    private Task OnRetainedChangedAsync(RetainedMessageChangedEventArgs e)
+    {
+        _store!.Apply(e.ChangedRetainedMessage);
+        return Task.CompletedTask;
+    }
+
+    private Task OnRetainedClearedAsync(EventArgs e)
+    {
+        _store!.Clear();
+        return Task.CompletedTask;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Broker listening on {Address}:{Port}, retained messages in {Store}")]
+    private partial void LogStarted(string address, int port, string store);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Loaded {Count} retained messages")]
+    private partial void LogLoaded(int count);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Could not load retained messages, starting empty: {Error}")]
+    private partial void LogLoadFailed(string error);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Could not write retained messages: {Error}")]
+    private partial void LogFlushFailed(string error);
+}

@@ -1,0 +1,138 @@
+using System.Text;
+using MQTTnet;
+using MQTTnet.Packets;
+using MQTTnet.Protocol;
+
+namespace MqttIoT.Broker;
+
+/// <summary>
+/// Keeps the broker's retained messages in one file. Changes are applied to a dictionary as they happen and the
+/// whole set is written out behind them (write to a temporary file, flush to disk, rename over the old one), so a
+/// crash leaves either the previous snapshot or the new one, never a torn file.
+/// </summary>
+internal sealed class RetainedStore
+{
+    private const uint Magic = 0x4D515254; // "MQRT"
+    private const int FormatVersion = 1;
+
+    private readonly string _path;
+    private readonly Dictionary<string, MqttApplicationMessage> _messages = new(StringComparer.Ordinal);
+    private readonly Lock _lock = new();
+    private long _version;
+    private long _flushedVersion;
+
+    public RetainedStore(string directory)
+    {
+        Directory.CreateDirectory(directory);
+        _path = Path.Combine(directory, "retained.bin");
+    }
+
+    public string FilePath => _path;
+
+    public bool IsDirty => Interlocked.Read(ref _version) != Interlocked.Read(ref _flushedVersion);
+
+    public List<MqttApplicationMessage> Load()
+    {
+        lock (_lock)
+        {
+            _messages.Clear();
+            if (!File.Exists(_path)) return [];
+            using var stream = File.OpenRead(_path);
+            using var reader = new BinaryReader(stream, Encoding.UTF8);
+            if (reader.ReadUInt32() != Magic || reader.ReadInt32() != FormatVersion)
+                throw new InvalidDataException($"{_path} is not a retained-message file of this version");
+            int count = reader.ReadInt32();
+            for (int i = 0; i < count; i++)
+            {
+                var m = ReadMessage(reader);
+                _messages[m.Topic] = m;
+            }
+            return [.. _messages.Values];
+        }
+    }
+
+    public void Apply(MqttApplicationMessage changed)
+    {
+        lock (_lock)
+        {
+            if (changed.Payload.IsEmpty) _messages.Remove(changed.Topic);
+            else _messages[changed.Topic] = changed;
+            _version++;
+        }
+    }
+
+    public void Clear()
+    {
+        lock (_lock) { _messages.Clear(); _version++; }
+    }
+
+    public void Flush()
+    {
+        MqttApplicationMessage[] snapshot;
+        long version;
+        lock (_lock)
+        {
+            version = _version;
+            if (version == _flushedVersion) return;
+            snapshot = [.. _messages.Values];
+        }
+        var temp = _path + ".tmp";
+        using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
+        using (var writer = new BinaryWriter(stream, Encoding.UTF8))
+        {
+            writer.Write(Magic);
+            writer.Write(FormatVersion);
+            writer.Write(snapshot.Length);
+            foreach (var m in snapshot) WriteMessage(writer, m);
+            writer.Flush();
+            stream.Flush(flushToDisk: true);
+        }
+        File.Move(temp, _path, overwrite: true);
+        Interlocked.Exchange(ref _flushedVersion, version);
+    }
+
+    private static void WriteMessage(BinaryWriter w, MqttApplicationMessage m)
+    {
+        w.Write(m.Topic);
+        var payload = m.Payload.IsEmpty ? [] : System.Buffers.BuffersExtensions.ToArray(m.Payload);
+        w.Write(payload.Length);
+        w.Write(payload);
+        w.Write((byte)m.QualityOfServiceLevel);
+        w.Write((byte)m.PayloadFormatIndicator);
+        WriteNullable(w, m.ContentType);
+        WriteNullable(w, m.ResponseTopic);
+        w.Write(m.CorrelationData?.Length ?? -1);
+        if (m.CorrelationData is not null) w.Write(m.CorrelationData);
+        w.Write(m.UserProperties?.Count ?? 0);
+        foreach (var p in m.UserProperties ?? [])
+        {
+            w.Write(p.Name);
+            w.Write(p.ValueBuffer.Length);
+            w.Write(p.ValueBuffer.Span);
+        }
+    }
+
+    private static MqttApplicationMessage ReadMessage(BinaryReader r)
+    {
+        var builder = new MqttApplicationMessageBuilder().WithTopic(r.ReadString());
+        builder.WithPayload(r.ReadBytes(r.ReadInt32()));
+        builder.WithQualityOfServiceLevel((MqttQualityOfServiceLevel)r.ReadByte());
+        builder.WithPayloadFormatIndicator((MqttPayloadFormatIndicator)r.ReadByte());
+        if (ReadNullable(r) is { } contentType) builder.WithContentType(contentType);
+        if (ReadNullable(r) is { } responseTopic) builder.WithResponseTopic(responseTopic);
+        int corrLength = r.ReadInt32();
+        if (corrLength >= 0) builder.WithCorrelationData(r.ReadBytes(corrLength));
+        int props = r.ReadInt32();
+        for (int i = 0; i < props; i++) builder.WithUserProperty(r.ReadString(), new ReadOnlyMemory<byte>(r.ReadBytes(r.ReadInt32())));
+        builder.WithRetainFlag(true);
+        return builder.Build();
+    }
+
+    private static void WriteNullable(BinaryWriter w, string? s)
+    {
+        w.Write(s is not null);
+        if (s is not null) w.Write(s);
+    }
+
+    private static string? ReadNullable(BinaryReader r) => r.ReadBoolean() ? r.ReadString() : null;
+}

@@ -1,0 +1,43 @@
+using System.CommandLine;
+using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using MqttIoT.Broker;
+using MqttIoT.Gateway;
+
+// The main job in one process: the embedded broker, then a gateway with the simulated station.
+var cli = new GatewayCommandLine();
+var data = new Option<string>("--data") { Description = "Data folder (broker retained messages)", DefaultValueFactory = _ => "data" };
+var root = new RootCommand("MqttIoT demo: embedded broker + simulated gateway in one process") { data };
+cli.AddTo(root);
+root.SetAction(async (parse, ct) =>
+{
+    var dataDir = Path.GetFullPath(parse.GetValue(data)!);
+    var gateway = cli.GatewayOptions(parse);
+    var builder = Host.CreateApplicationBuilder();
+    builder.Services.AddEmbeddedBroker(new BrokerOptions
+    {
+        Port = gateway.Mqtt.Port,
+        BindAddress = IPAddress.Loopback,
+        DataDirectory = Path.Combine(dataDir, "broker"),
+    });
+    builder.Services.AddGateway(gateway, _ => cli.CreateBackend(parse, TimeProvider.System));
+    var host = builder.Build();
+    await host.StartAsync(ct);
+    Console.WriteLine($$"""
+
+        MqttIoT demo running (anonymous access, loopback only).
+          broker : mqtt://127.0.0.1:{{gateway.Mqtt.Port}}  (MQTT v5, embedded MQTTnet)
+          data   : {{dataDir}}
+          station: {{parse.GetValue(cli.Station)}} with {{parse.GetValue(cli.Devices)}} simulated devices
+        Watch everything:
+          mosquitto_sub -h 127.0.0.1 -p {{gateway.Mqtt.Port}} -V mqttv5 -t '{{gateway.Root}}/#' -v
+        Read a value:
+          mosquitto_rr -h 127.0.0.1 -p {{gateway.Mqtt.Port}} -t '{{gateway.Root}}/devices/{{parse.GetValue(cli.Station)}}-dev-0001/requests/READ_VALUE' -e 'demo/replies' -m '{"key":"temperature"}'
+        Ctrl+C stops.
+
+        """);
+    await host.WaitForShutdownAsync(ct);
+    return 0;
+});
+return await root.Parse(args).InvokeAsync();

@@ -1,0 +1,58 @@
+using System.CommandLine;
+using MqttIoT.Gateway.Backends;
+using MqttIoT.Gateway.Backends.Simulated;
+using MqttIoT.Sdk.Contract;
+
+namespace MqttIoT.Gateway;
+
+/// <summary>The gateway's command-line options, shared by the gateway host and the demo.</summary>
+public sealed class GatewayCommandLine
+{
+    /// <summary>Broker host.</summary>
+    public Option<string> Host { get; } = new("--host") { Description = "Broker host", DefaultValueFactory = _ => "127.0.0.1" };
+    /// <summary>Broker port.</summary>
+    public Option<int> Port { get; } = new("--port") { Description = "Broker port", DefaultValueFactory = _ => 1883 };
+    /// <summary>Topic root.</summary>
+    public Option<string> Root { get; } = new("--root") { Description = "Topic root", DefaultValueFactory = _ => TopicTree.DefaultRoot };
+    /// <summary>Backend kind.</summary>
+    public Option<string> Backend { get; } = new("--backend") { Description = "Station backend: simulated", DefaultValueFactory = _ => "simulated" };
+    /// <summary>Station id.</summary>
+    public Option<string> Station { get; } = new("--station") { Description = "Station id", DefaultValueFactory = _ => "sim-1" };
+    /// <summary>Simulated device count.</summary>
+    public Option<int> Devices { get; } = new("--devices") { Description = "Simulated devices (up to 10000)", DefaultValueFactory = _ => 5 };
+    /// <summary>Notification period.</summary>
+    public Option<int> NotifyMs { get; } = new("--notify-ms") { Description = "Simulated notification period in ms", DefaultValueFactory = _ => 1000 };
+    /// <summary>Discover and connect every simulated device at start.</summary>
+    public Option<bool> AutoConnect { get; } = new("--auto-connect") { Description = "Discover and connect every simulated device at start, watching temperatures", DefaultValueFactory = _ => true };
+
+    /// <summary>Adds the options to a command.</summary>
+    public void AddTo(Command command)
+    {
+        foreach (var option in new Option[] { Host, Port, Root, Backend, Station, Devices, NotifyMs, AutoConnect }) command.Options.Add(option);
+    }
+
+    /// <summary>Gateway options from the parsed command line.</summary>
+    public GatewayOptions GatewayOptions(ParseResult parse) => new()
+    {
+        Root = parse.GetValue(Root)!,
+        Mqtt = new() { Host = parse.GetValue(Host)!, Port = parse.GetValue(Port) },
+    };
+
+    /// <summary>The backend the command line asks for.</summary>
+    public IStationBackend CreateBackend(ParseResult parse, TimeProvider time)
+    {
+        var backend = parse.GetValue(Backend);
+        return backend switch
+        {
+            "simulated" => new SimulatedStation(new SimulatedStationOptions
+            {
+                StationId = parse.GetValue(Station)!,
+                DeviceCount = parse.GetValue(Devices),
+                NotifyInterval = TimeSpan.FromMilliseconds(parse.GetValue(NotifyMs)),
+                AutoDiscover = parse.GetValue(AutoConnect),
+                AutoConnect = parse.GetValue(AutoConnect),
+            }, time),
+            _ => throw new ArgumentException($"unknown backend '{backend}' (this build has: simulated)"),
+        };
+    }
+}

@@ -1,0 +1,35 @@
+using MqttIoT.Sdk.Contract;
+using MqttIoT.Sdk.Transport;
+
+namespace MqttIoT.Gateway;
+
+/// <summary>Options of a gateway.</summary>
+public sealed class GatewayOptions
+{
+    /// <summary>Broker connection.</summary>
+    public MqttSessionOptions Mqtt { get; set; } = new();
+    /// <summary>Topic root.</summary>
+    public string Root { get; set; } = TopicTree.DefaultRoot;
+    /// <summary>Start the station when the gateway starts.</summary>
+    public bool AutoStart { get; set; } = true;
+    /// <summary>Requests executing at once, over all devices.</summary>
+    public int MaxConcurrency { get; set; } = 64;
+    /// <summary>Requests accepted but not finished before the gateway stops reading new ones.</summary>
+    public int MaxPending { get; set; } = 4096;
+    /// <summary>Largest request body accepted.</summary>
+    public int MaxRequestBytes { get; set; } = 64 * 1024;
+    /// <summary>Deadline of a request that carries no MessageExpiryInterval.</summary>
+    public TimeSpan DefaultRequestTimeout { get; set; } = TimeSpan.FromSeconds(30);
+    /// <summary>Outgoing events queued before notifications are dropped (state is never dropped).</summary>
+    public int MaxQueuedEvents { get; set; } = 100_000;
+
+    /// <summary>Throws when the options cannot work.</summary>
+    public void Validate()
+    {
+        Mqtt.Validate();
+        if (MaxConcurrency <= 0 || MaxPending < MaxConcurrency) throw new ArgumentException("need 0 < MaxConcurrency <= MaxPending");
+        if (MaxRequestBytes <= 0) throw new ArgumentException("MaxRequestBytes must be positive");
+        if (DefaultRequestTimeout <= TimeSpan.Zero) throw new ArgumentException("DefaultRequestTimeout must be positive");
+        if (MaxQueuedEvents <= 0) throw new ArgumentException("MaxQueuedEvents must be positive");
+    }
+}

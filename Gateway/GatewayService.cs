@@ -1,0 +1,146 @@
+using Microsoft.Extensions.Logging;
+using MqttIoT.Gateway.Backends;
+using MqttIoT.Gateway.Publishing;
+using MqttIoT.Gateway.Requests;
+using MqttIoT.Sdk.Contract;
+using MqttIoT.Sdk.Transport;
+
+namespace MqttIoT.Gateway;
+
+/// <summary>
+/// One gateway: hosts one station backend and exposes it over MQTT v5. Requests and queries go through the
+/// <see cref="RequestDispatcher"/>; events and retained state through the <see cref="StatePublisher"/>; the
+/// station's availability is its last will.
+/// </summary>
+public sealed partial class GatewayService : IAsyncDisposable
+{
+    private readonly GatewayOptions _options;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly MqttSession _session;
+    private readonly StatePublisher _publisher;
+    private readonly RequestDispatcher _dispatcher;
+    private readonly CancellationTokenSource _stopping = new();
+    private Task? _publishing;
+    private Task? _dispatching;
+    private int _stopped;
+
+    /// <summary>Creates a gateway for <paramref name="station"/>; nothing runs until <see cref="StartAsync"/>.</summary>
+    public GatewayService(GatewayOptions options, IStationBackend station, ILoggerFactory loggerFactory, TimeProvider? timeProvider = null,
+        HandlerTable? handlers = null)
+    {
+        options.Validate();
+        _options = options;
+        Station = station;
+        _time = timeProvider ?? TimeProvider.System;
+        _logger = loggerFactory.CreateLogger<GatewayService>();
+        Topics = new TopicTree(options.Root);
+        var mqtt = options.Mqtt;
+        if (string.IsNullOrEmpty(mqtt.ClientId)) mqtt.ClientId = $"gateway-{station.Id}";
+        mqtt.Will = new MqttWill(Topics.StationAvailability(station.Id), "offline"u8.ToArray());
+        _session = new MqttSession(mqtt, loggerFactory.CreateLogger<MqttSession>(), _time);
+        _publisher = new StatePublisher(station, _session, Topics, options, loggerFactory.CreateLogger<StatePublisher>(), _time);
+        _dispatcher = new RequestDispatcher(options, station, handlers ?? HandlerTable.CreateDefault(), _session, Topics,
+            loggerFactory.CreateLogger<RequestDispatcher>(), _time);
+        _session.MessageReceived = OnMessageAsync;
+        _session.Connected = (_, _) =>
+        {
+            _publisher.RepublishAll();
+            return Task.CompletedTask;
+        };
+    }
+
+    /// <summary>The hosted station.</summary>
+    public IStationBackend Station { get; }
+
+    /// <summary>The topic tree in use.</summary>
+    public TopicTree Topics { get; }
+
+    /// <summary>Whether the broker connection is up.</summary>
+    public bool IsConnected => _session.IsConnected;
+
+    /// <summary>Connects (retrying until the broker answers or the token is cancelled), then starts the station.</summary>
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await _session.SubscribeAsync([Topics.StationRequestsFilter(Station.Id), Topics.StationQueriesFilter(Station.Id)], cancellationToken).ConfigureAwait(false);
+        Station.SetEventSink(_publisher);
+        _publishing = Task.Run(() => _publisher.RunAsync(_stopping.Token), CancellationToken.None);
+        _dispatching = Task.Run(() => _dispatcher.RunAsync(_stopping.Token), CancellationToken.None);
+
+        var delay = _options.Mqtt.ReconnectMinDelay;
+        while (true)
+        {
+            try
+            {
+                await _session.StartAsync(cancellationToken).ConfigureAwait(false);
+                break;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                LogWaitingForBroker(_options.Mqtt.Host, _options.Mqtt.Port, ex.Message);
+                await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _options.Mqtt.ReconnectMaxDelay.Ticks));
+            }
+        }
+        LogStarted(Station.Id, _options.Mqtt.Host, _options.Mqtt.Port, Topics.Root);
+        if (_options.AutoStart) await Station.StartAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Stops taking requests, finishes those in flight, marks the station offline and disconnects.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (Interlocked.Exchange(ref _stopped, 1) != 0) return;
+        Station.SetEventSink(null);
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        await WaitLoopsAsync().ConfigureAwait(false);
+        if (_session.IsConnected)
+        {
+            try { await _publisher.PublishOfflineAsync(cancellationToken).ConfigureAwait(false); }
+            catch (Exception ex) when (ex is not OperationCanceledException) { LogStopPublishFailed(ex.Message); }
+        }
+        await _session.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Drops the broker connection as a crash would (the last will fires). For fault tests.</summary>
+    public async Task AbortAsync()
+    {
+        if (Interlocked.Exchange(ref _stopped, 1) != 0) return;
+        Station.SetEventSink(null);
+        await _session.AbortAsync().ConfigureAwait(false);
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        await WaitLoopsAsync().ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync(CancellationToken.None).ConfigureAwait(false);
+        _stopping.Dispose();
+    }
+
+    private async Task WaitLoopsAsync()
+    {
+        foreach (var loop in new[] { _dispatching, _publishing })
+        {
+            if (loop is null) continue;
+            try { await loop.ConfigureAwait(false); }
+            catch (OperationCanceledException) { }
+        }
+    }
+
+    private ValueTask OnMessageAsync(ReceivedMessage message)
+    {
+        if (!Topics.TryParse(message.Topic, out var topic) || topic.Kind is not (TopicKind.Request or TopicKind.Query))
+            return ValueTask.CompletedTask;
+        return _dispatcher.EnqueueAsync(message, topic);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Gateway for station '{Station}' serving on {Host}:{Port} under '{Root}'")]
+    private partial void LogStarted(string station, string host, int port, string root);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Waiting for the broker at {Host}:{Port}: {Error}")]
+    private partial void LogWaitingForBroker(string host, int port, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not mark the station offline while stopping: {Error}")]
+    private partial void LogStopPublishFailed(string error);
+}

@@ -1,0 +1,16 @@
+using System.CommandLine;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using MqttIoT.Gateway;
+
+var cli = new GatewayCommandLine();
+var root = new RootCommand("MqttIoT gateway: one station exposed over MQTT v5");
+cli.AddTo(root);
+root.SetAction(async (parse, ct) =>
+{
+    var builder = Host.CreateApplicationBuilder();
+    builder.Services.AddGateway(cli.GatewayOptions(parse), _ => cli.CreateBackend(parse, TimeProvider.System));
+    await builder.Build().RunAsync(ct);
+    return 0;
+});
+return await root.Parse(args).InvokeAsync();

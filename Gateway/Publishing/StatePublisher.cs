@@ -1,0 +1,240 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using MQTTnet;
+using MQTTnet.Protocol;
+using MqttIoT.Gateway.Backends;
+using MqttIoT.Sdk.Contract;
+using MqttIoT.Sdk.Transport;
+
+namespace MqttIoT.Gateway.Publishing;
+
+/// <summary>
+/// The backend's event sink and the gateway's only publisher of events and state. Backend calls are queued and
+/// return at once; one loop drains the queue in order, subscribes to newly known devices' request topics in
+/// batches (before anything about those devices is published, so a client that sees a device can address it),
+/// publishes events, and keeps retained props and availability equal to the backend's state, publishing only
+/// what changed (and PROPS_CHANGED when it did).
+/// </summary>
+internal sealed partial class StatePublisher : IBackendEventSink
+{
+    private const int BatchSize = 512;
+
+    private readonly IStationBackend _station;
+    private readonly MqttSession _session;
+    private readonly TopicTree _topics;
+    private readonly GatewayOptions _options;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly Channel<Outbound> _queue = Channel.CreateUnbounded<Outbound>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Dictionary<string, byte[]> _published = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _subscribed = new(StringComparer.Ordinal);
+    private int _queuedEvents;
+    private long _droppedNotifications;
+
+    public StatePublisher(IStationBackend station, MqttSession session, TopicTree topics, GatewayOptions options, ILogger logger, TimeProvider time)
+    {
+        _station = station;
+        _session = session;
+        _topics = topics;
+        _options = options;
+        _logger = logger;
+        _time = time;
+    }
+
+    /// <summary>Notifications dropped because the broker could not keep up.</summary>
+    public long DroppedNotifications => Interlocked.Read(ref _droppedNotifications);
+
+    public void OnStationEvent(StationEventType type, string? device = null, JsonObject? data = null)
+    {
+        if (device is not null) Enqueue(new RefreshDevice(device));
+        if (type != StationEventType.PropsChanged)
+            EnqueueEvent(_topics.StationEvent(_station.Id, type), WireName<StationEventType>.Of(type), device, null, data, notification: false);
+        Enqueue(RefreshStation.Instance);
+    }
+
+    public void OnDeviceEvent(string device, DeviceEventType type, string? key = null, JsonObject? data = null)
+    {
+        if (type == DeviceEventType.PropsChanged) { Enqueue(new RefreshDevice(device)); return; }
+        if (type == DeviceEventType.Notified)
+        {
+            ArgumentException.ThrowIfNullOrEmpty(key);
+            EnqueueEvent(_topics.DeviceEvent(device, type, key), WireName<DeviceEventType>.Of(type), device, key, data, notification: true);
+            return;
+        }
+        EnqueueEvent(_topics.DeviceEvent(device, type), WireName<DeviceEventType>.Of(type), device, key, data, notification: false);
+        if (type is DeviceEventType.Connected or DeviceEventType.Disconnected) Enqueue(new RefreshDevice(device));
+    }
+
+    public void OnNotified(string device, string key, ReadOnlyMemory<byte> value, JsonObject? extra = null)
+    {
+        var data = extra ?? new JsonObject();
+        data["value"] = ValueCodec.ToHex(value.Span);
+        if (ValueCodec.ToText(value.Span) is { } text) data["text"] = text;
+        EnqueueEvent(_topics.DeviceEvent(device, DeviceEventType.Notified, key), WireName<DeviceEventType>.Of(DeviceEventType.Notified),
+            device, key, data, notification: true);
+    }
+
+    public void OnDeviceRemoved(string device) => Enqueue(new RemoveDevice(device));
+
+    /// <summary>Publishes availability and every retained topic again (after a (re)connect: the broker may have lost them).</summary>
+    public void RepublishAll() => Enqueue(RepublishEverything.Instance);
+
+    /// <summary>Marks the station and its connected devices offline (graceful shutdown) and waits until it is sent.</summary>
+    public async Task PublishOfflineAsync(CancellationToken cancellationToken)
+    {
+        foreach (var device in _station.GetConnectedDevices())
+            await PublishRetainedAsync(_topics.DeviceAvailability(device.Id), "offline"u8.ToArray(), force: false, cancellationToken).ConfigureAwait(false);
+        await PublishRetainedAsync(_topics.StationAvailability(_station.Id), "offline"u8.ToArray(), force: true, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        var batch = new List<Outbound>(BatchSize);
+        var reader = _queue.Reader;
+        try
+        {
+            while (await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                batch.Clear();
+                while (batch.Count < BatchSize && reader.TryRead(out var item)) batch.Add(item);
+                await SubscribeNewDevicesAsync(batch, cancellationToken).ConfigureAwait(false);
+                foreach (var item in batch)
+                {
+                    try { await ProcessAsync(item, cancellationToken).ConfigureAwait(false); }
+                    catch (Sdk.IoTException ex) { LogPublishFailed(ex.Message); } // lost broker: state is republished on reconnect
+                    catch (MQTTnet.Exceptions.MqttCommunicationException ex) { LogPublishFailed(ex.Message); }
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested) { }
+    }
+
+    private void Enqueue(Outbound item) => _queue.Writer.TryWrite(item);
+
+    private void EnqueueEvent(string topic, string type, string? device, string? key, JsonObject? data, bool notification)
+    {
+        if (notification && Volatile.Read(ref _queuedEvents) >= _options.MaxQueuedEvents)
+        {
+            if (Interlocked.Increment(ref _droppedNotifications) % 10_000 == 1) LogDroppingNotifications(_options.MaxQueuedEvents);
+            return;
+        }
+        var message = new EventMessage { Type = type, Station = _station.Id, Device = device, Key = key, Timestamp = _time.GetUtcNow(), Data = data };
+        Interlocked.Increment(ref _queuedEvents);
+        Enqueue(new PublishEvent(topic, JsonSerializer.SerializeToUtf8Bytes(message, ContractJson.Default.EventMessage)));
+    }
+
+    private async Task SubscribeNewDevicesAsync(List<Outbound> batch, CancellationToken cancellationToken)
+    {
+        List<string>? filters = null;
+        foreach (var item in batch)
+        {
+            IEnumerable<string> ids = item switch
+            {
+                RefreshDevice r => [r.Device],
+                RepublishEverything => _station.GetKnownDevices().Select(d => d.Id),
+                _ => [],
+            };
+            foreach (var id in ids)
+                if (_subscribed.Add(id)) (filters ??= []).Add(_topics.DeviceRequestsFilter(id));
+        }
+        if (filters is null) return;
+        try { await _session.SubscribeAsync(filters, cancellationToken).ConfigureAwait(false); }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The session keeps the filters and subscribes again when the broker is back.
+            LogPublishFailed(ex.Message);
+        }
+    }
+
+    private async Task ProcessAsync(Outbound item, CancellationToken cancellationToken)
+    {
+        switch (item)
+        {
+            case PublishEvent e:
+                Interlocked.Decrement(ref _queuedEvents);
+                await _session.PublishAsync(new MqttApplicationMessageBuilder()
+                    .WithTopic(e.Topic).WithPayload(e.Payload).WithContentType(Wire.JsonContentType)
+                    .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build(), cancellationToken).ConfigureAwait(false);
+                break;
+            case RefreshStation:
+                await PublishStationAsync(force: false, cancellationToken).ConfigureAwait(false);
+                break;
+            case RefreshDevice r:
+                if (_station.FindDevice(r.Device) is { } device) await PublishDeviceAsync(device, force: false, cancellationToken).ConfigureAwait(false);
+                break;
+            case RemoveDevice r:
+                await ClearDeviceAsync(r.Device, cancellationToken).ConfigureAwait(false);
+                break;
+            case RepublishEverything:
+                await PublishRetainedAsync(_topics.StationAvailability(_station.Id), "online"u8.ToArray(), force: true, cancellationToken).ConfigureAwait(false);
+                await PublishStationAsync(force: true, cancellationToken).ConfigureAwait(false);
+                foreach (var d in _station.GetKnownDevices()) await PublishDeviceAsync(d, force: true, cancellationToken).ConfigureAwait(false);
+                break;
+        }
+    }
+
+    private async Task PublishStationAsync(bool force, CancellationToken cancellationToken)
+    {
+        var props = JsonSerializer.SerializeToUtf8Bytes(_station.GetProps(), ContractJson.Default.StationProps);
+        var changed = await PublishRetainedAsync(_topics.StationProps(_station.Id), props, force, cancellationToken).ConfigureAwait(false);
+        if (changed) await PublishPropsChangedAsync(_topics.StationEvent(_station.Id, StationEventType.PropsChanged),
+            WireName<StationEventType>.Of(StationEventType.PropsChanged), null, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task PublishDeviceAsync(IDeviceBackend device, bool force, CancellationToken cancellationToken)
+    {
+        var props = device.GetProps();
+        var json = JsonSerializer.SerializeToUtf8Bytes(props, ContractJson.Default.DeviceProps);
+        var changed = await PublishRetainedAsync(_topics.DeviceProps(device.Id), json, force, cancellationToken).ConfigureAwait(false);
+        await PublishRetainedAsync(_topics.DeviceAvailability(device.Id), props.Connected ? "online"u8.ToArray() : "offline"u8.ToArray(), force, cancellationToken).ConfigureAwait(false);
+        if (changed) await PublishPropsChangedAsync(_topics.DeviceEvent(device.Id, DeviceEventType.PropsChanged),
+            WireName<DeviceEventType>.Of(DeviceEventType.PropsChanged), device.Id, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task ClearDeviceAsync(string device, CancellationToken cancellationToken)
+    {
+        if (_subscribed.Remove(device)) await _session.UnsubscribeAsync([_topics.DeviceRequestsFilter(device)], cancellationToken).ConfigureAwait(false);
+        foreach (var topic in new[] { _topics.DeviceProps(device), _topics.DeviceAvailability(device) })
+        {
+            _published.Remove(topic);
+            await _session.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(topic).WithRetainFlag(true)
+                .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build(), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Publishes a retained payload unless it equals the last one; returns true when it changed an earlier one.</summary>
+    private async Task<bool> PublishRetainedAsync(string topic, byte[] payload, bool force, CancellationToken cancellationToken)
+    {
+        var had = _published.TryGetValue(topic, out var last);
+        var same = had && last!.AsSpan().SequenceEqual(payload);
+        if (same && !force) return false;
+        await _session.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload(payload).WithRetainFlag(true)
+            .WithContentType(payload.Length > 0 && payload[0] == (byte)'{' ? Wire.JsonContentType : null)
+            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build(), cancellationToken).ConfigureAwait(false);
+        _published[topic] = payload;
+        return had && !same;
+    }
+
+    private Task PublishPropsChangedAsync(string topic, string type, string? device, CancellationToken cancellationToken)
+    {
+        var message = new EventMessage { Type = type, Station = _station.Id, Device = device, Timestamp = _time.GetUtcNow() };
+        return _session.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(topic)
+            .WithPayload(JsonSerializer.SerializeToUtf8Bytes(message, ContractJson.Default.EventMessage)).WithContentType(Wire.JsonContentType)
+            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build(), cancellationToken);
+    }
+
+    private abstract record Outbound;
+    private sealed record PublishEvent(string Topic, byte[] Payload) : Outbound;
+    private sealed record RefreshStation : Outbound { public static readonly RefreshStation Instance = new(); }
+    private sealed record RefreshDevice(string Device) : Outbound;
+    private sealed record RemoveDevice(string Device) : Outbound;
+    private sealed record RepublishEverything : Outbound { public static readonly RepublishEverything Instance = new(); }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Publish failed (state is republished after reconnect): {Error}")]
+    private partial void LogPublishFailed(string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Over {Max} events queued: dropping notifications until the broker catches up")]
+    private partial void LogDroppingNotifications(int max);
+}

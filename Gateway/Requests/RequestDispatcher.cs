@@ -1,0 +1,208 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using MQTTnet;
+using MqttIoT.Gateway.Backends;
+using MqttIoT.Sdk;
+using MqttIoT.Sdk.Contract;
+using MqttIoT.Sdk.Transport;
+
+namespace MqttIoT.Gateway.Requests;
+
+/// <summary>
+/// Takes requests off the MQTT receive loop through a bounded channel and runs them: one at a time per device,
+/// at most <see cref="GatewayOptions.MaxConcurrency"/> at once overall, each bounded by its deadline (the
+/// request's MessageExpiryInterval). A request whose deadline passed while it waited is not executed.
+/// Every request with somewhere to reply to gets exactly one reply.
+/// </summary>
+internal sealed partial class RequestDispatcher
+{
+    private readonly GatewayOptions _options;
+    private readonly IStationBackend _station;
+    private readonly HandlerTable _handlers;
+    private readonly MqttSession _session;
+    private readonly TopicTree _topics;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly Channel<Incoming> _queue;
+    private readonly SemaphoreSlim _pending;
+    private readonly SemaphoreSlim _executing;
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> _deviceLocks = new(StringComparer.Ordinal);
+    private int _inFlight;
+    private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public RequestDispatcher(GatewayOptions options, IStationBackend station, HandlerTable handlers, MqttSession session,
+        TopicTree topics, ILogger logger, TimeProvider time)
+    {
+        _options = options;
+        _station = station;
+        _handlers = handlers;
+        _session = session;
+        _topics = topics;
+        _logger = logger;
+        _time = time;
+        _queue = Channel.CreateBounded<Incoming>(new BoundedChannelOptions(options.MaxPending)
+        {
+            SingleReader = true, FullMode = BoundedChannelFullMode.Wait,
+        });
+        _pending = new SemaphoreSlim(options.MaxPending);
+        _executing = new SemaphoreSlim(options.MaxConcurrency);
+    }
+
+    /// <summary>Called from the receive loop: stamps the arrival time and queues (waiting when full: backpressure).</summary>
+    public ValueTask EnqueueAsync(ReceivedMessage message, ParsedTopic topic)
+    {
+        var item = new Incoming(message, topic, _time.GetTimestamp());
+        return _queue.Writer.TryWrite(item) ? ValueTask.CompletedTask : _queue.Writer.WriteAsync(item);
+    }
+
+    /// <summary>Runs until the token is cancelled, then waits for requests in flight.</summary>
+    public async Task RunAsync(CancellationToken stopping)
+    {
+        Interlocked.Increment(ref _inFlight);
+        try
+        {
+            await foreach (var item in _queue.Reader.ReadAllAsync(stopping).ConfigureAwait(false))
+            {
+                await _pending.WaitAsync(stopping).ConfigureAwait(false);
+                Interlocked.Increment(ref _inFlight);
+                _ = ProcessAsync(item, stopping);
+            }
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested) { }
+        finally
+        {
+            Release();
+        }
+        await _drained.Task.ConfigureAwait(false);
+    }
+
+    private void Release()
+    {
+        if (Interlocked.Decrement(ref _inFlight) == 0) _drained.TrySetResult();
+    }
+
+    private async Task ProcessAsync(Incoming item, CancellationToken stopping)
+    {
+        var message = item.Message;
+        string? replyTo = message.ResponseTopic;
+        string? correlationId = null;
+        try
+        {
+            if (!Responder.TryParseBody(message.Payload, _options.MaxRequestBytes, ContractJson.Default.RequestBody, Empty, out var body, out var parseError))
+                throw new IoTException(ErrorCode.BadRequest, parseError);
+            if (replyTo is null && body.ResponseTopic is not null)
+            {
+                // MQTT 3.1.1 fallback: the reply address travels in the body.
+                replyTo = body.ResponseTopic;
+                correlationId = body.CorrelationId;
+            }
+            if (replyTo is not null && !_topics.IsAllowedResponseTopic(replyTo))
+            {
+                LogRefusedResponseTopic(message.Topic, replyTo);
+                replyTo = null;
+            }
+
+            var result = await ExecuteAsync(item, body, stopping).ConfigureAwait(false);
+            if (replyTo is not null)
+                await ReplyAsync(Responder.Ok(replyTo, message.CorrelationData, correlationId, result.Value, result.TypeInfo)).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            var (code, text) = Classify(ex, item, stopping);
+            if (replyTo is not null && _topics.IsAllowedResponseTopic(replyTo))
+                await ReplyAsync(Responder.Error(replyTo, message.CorrelationData, correlationId, code, text)).ConfigureAwait(false);
+        }
+        finally
+        {
+            _pending.Release();
+            Release();
+        }
+    }
+
+    private async Task<HandlerResult> ExecuteAsync(
+        Incoming item, RequestBody body, CancellationToken stopping)
+    {
+        var topic = item.Topic;
+        if (!_handlers.TryGet(topic, out var handler))
+            throw new IoTException(ErrorCode.Unsupported, $"'{topic.Name}' is not a {topic.Scope.ToString().ToLowerInvariant()} {topic.Kind.ToString().ToLowerInvariant()} type this gateway supports");
+
+        IDeviceBackend? device = null;
+        if (topic.Scope == TopicScope.Device)
+            device = _station.FindDevice(topic.Id) ?? throw new IoTException(ErrorCode.UnknownDevice, $"station '{_station.Id}' knows no device '{topic.Id}'");
+        else if (topic.Id != _station.Id)
+            throw new IoTException(ErrorCode.UnknownStation, $"this gateway serves station '{_station.Id}', not '{topic.Id}'");
+
+        var budget = Budget(item);
+        using var deadline = new CancellationTokenSource(budget, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, stopping);
+        var deviceLock = device is null ? null : _deviceLocks.GetOrAdd(device.Id, _ => new SemaphoreSlim(1, 1));
+        if (deviceLock is not null) await deviceLock.WaitAsync(linked.Token).ConfigureAwait(false);
+        try
+        {
+            await _executing.WaitAsync(linked.Token).ConfigureAwait(false);
+            try
+            {
+                linked.Token.ThrowIfCancellationRequested();
+                return await handler(new RequestContext(_station, device, body), linked.Token).ConfigureAwait(false);
+            }
+            finally { _executing.Release(); }
+        }
+        finally { deviceLock?.Release(); }
+    }
+
+    private TimeSpan Budget(Incoming item)
+    {
+        var total = item.Message.MessageExpiryInterval > 0
+            ? TimeSpan.FromSeconds(item.Message.MessageExpiryInterval)
+            : _options.DefaultRequestTimeout;
+        var left = total - _time.GetElapsedTime(item.ArrivedAt);
+        return left > TimeSpan.Zero ? left : TimeSpan.FromTicks(1);
+    }
+
+    private (ErrorCode, string) Classify(Exception ex, Incoming item, CancellationToken stopping)
+    {
+        var topic = item.Message.Topic;
+        switch (ex)
+        {
+            case IoTException iot:
+                LogRequestFailed(topic, WireName<ErrorCode>.Of(iot.Code), iot.Message);
+                return (iot.Code, iot.Message);
+            case OperationCanceledException when stopping.IsCancellationRequested:
+                LogRequestFailed(topic, "UNAVAILABLE", "gateway stopping");
+                return (ErrorCode.Unavailable, "the gateway is stopping");
+            case OperationCanceledException:
+                var text = $"the deadline of {BudgetText(item)} passed before the request finished";
+                LogRequestFailed(topic, "DEADLINE_EXCEEDED", text);
+                return (ErrorCode.DeadlineExceeded, text);
+            default:
+                LogBackendFailure(ex, topic);
+                return (ErrorCode.BackendFailure, ex.Message);
+        }
+    }
+
+    private static string BudgetText(Incoming item) =>
+        item.Message.MessageExpiryInterval > 0 ? $"{item.Message.MessageExpiryInterval} s" : "the default timeout";
+
+    private async Task ReplyAsync(MqttApplicationMessage reply)
+    {
+        try { await _session.PublishAsync(reply, CancellationToken.None).ConfigureAwait(false); }
+        catch (Exception ex) { LogReplyFailed(reply.Topic, ex.Message); }
+    }
+
+    private static readonly RequestBody Empty = new();
+
+    private sealed record Incoming(ReceivedMessage Message, ParsedTopic Topic, long ArrivedAt);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Request on {Topic} failed with {Code}: {Error}")]
+    private partial void LogRequestFailed(string topic, string code, string error);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Request on {Topic} failed in the backend")]
+    private partial void LogBackendFailure(Exception exception, string topic);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Request on {Topic} names response topic '{ResponseTopic}', which is not allowed; no reply sent")]
+    private partial void LogRefusedResponseTopic(string topic, string responseTopic);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not send the reply to {Topic}: {Error}")]
+    private partial void LogReplyFailed(string topic, string error);
+}

@@ -1,0 +1,20 @@
+namespace MqttIoT.Sdk.Contract;
+
+/// <summary>Fixed strings of the contract other than topics: user properties, status values, availability.</summary>
+public static class Wire
+{
+    /// <summary>User property carrying <see cref="StatusOk"/> or <see cref="StatusError"/> on every reply.</summary>
+    public const string StatusProperty = "status";
+    /// <summary>User property carrying the error code on an error reply.</summary>
+    public const string ErrorCodeProperty = "error-code";
+    /// <summary>Status of a successful reply.</summary>
+    public const string StatusOk = "ok";
+    /// <summary>Status of a failed reply.</summary>
+    public const string StatusError = "error";
+    /// <summary>Availability payload while the gateway is up (or the device connected).</summary>
+    public const string Online = "online";
+    /// <summary>Availability payload once it is not.</summary>
+    public const string Offline = "offline";
+    /// <summary>Content type of every JSON payload.</summary>
+    public const string JsonContentType = "application/json";
+}

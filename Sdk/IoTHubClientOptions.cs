@@ -1,0 +1,30 @@
+using MqttIoT.Sdk.Contract;
+using MqttIoT.Sdk.Transport;
+
+namespace MqttIoT.Sdk;
+
+/// <summary>Options of <see cref="IoTHubClient"/>.</summary>
+public sealed class IoTHubClientOptions
+{
+    /// <summary>Broker host name or address.</summary>
+    public string Host { get; set; } = "127.0.0.1";
+    /// <summary>Broker port.</summary>
+    public int Port { get; set; } = 1883;
+    /// <summary>Topic root (default <c>iot/v1</c>).</summary>
+    public string Root { get; set; } = TopicTree.DefaultRoot;
+    /// <summary>MQTT client id; random when empty.</summary>
+    public string ClientId { get; set; } = "";
+    /// <summary>User name, when the broker wants one.</summary>
+    public string? Username { get; set; }
+    /// <summary>Password, when the broker wants one.</summary>
+    public string? Password { get; set; }
+    /// <summary>Deadline of a request when the call gives none; also its MessageExpiryInterval (rounded up to seconds).</summary>
+    public TimeSpan DefaultTimeout { get; set; } = TimeSpan.FromSeconds(10);
+    /// <summary>Events buffered per subscription before the client stops reading from the broker (nothing is dropped).</summary>
+    public int EventBufferSize { get; set; } = 10_000;
+
+    internal MqttSessionOptions ToSessionOptions() => new()
+    {
+        Host = Host, Port = Port, ClientId = ClientId, Username = Username, Password = Password,
+    };
+}

@@ -1,0 +1,80 @@
+using System.Text;
+using System.Text.Json;
+using MqttIoT.Sdk.Contract;
+
+namespace MqttIoT.Sdk;
+
+/// <summary>A device reached through whichever gateway holds it: every device request of the contract.</summary>
+public sealed class RemoteDevice
+{
+    private readonly IoTHubClient _client;
+
+    internal RemoteDevice(IoTHubClient client, string device)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(device);
+        _client = client;
+        Id = device;
+    }
+
+    /// <summary>The device id.</summary>
+    public string Id { get; }
+
+    /// <summary>Asks <paramref name="station"/> to connect this device.</summary>
+    public Task ConnectAsync(string station, CancellationToken cancellationToken = default) =>
+        _client.GetStation(station).ConnectDeviceAsync(Id, cancellationToken);
+
+    /// <summary>Disconnects the device from its station.</summary>
+    public Task DisconnectAsync(CancellationToken cancellationToken = default) => SendAsync(DeviceRequestType.Disconnect, null, cancellationToken);
+
+    /// <summary>Sets the device's clock to the gateway's time.</summary>
+    public async Task<TimeReply> SetTimeAsync(CancellationToken cancellationToken = default) =>
+        (await SendAsync(DeviceRequestType.SetTime, null, cancellationToken).ConfigureAwait(false)).Deserialize(ContractJson.Default.TimeReply)!;
+
+    /// <summary>Compares the device's clock with the gateway's.</summary>
+    public async Task<TimeReply> SyncTimeAsync(CancellationToken cancellationToken = default) =>
+        (await SendAsync(DeviceRequestType.SyncTime, null, cancellationToken).ConfigureAwait(false)).Deserialize(ContractJson.Default.TimeReply)!;
+
+    /// <summary>Reads the bytes under a key.</summary>
+    public async Task<byte[]> ReadValueAsync(string key, CancellationToken cancellationToken = default)
+    {
+        var data = await SendAsync(DeviceRequestType.ReadValue, new RequestBody { Key = key }, cancellationToken).ConfigureAwait(false);
+        var reply = data.Deserialize(ContractJson.Default.ValueReply)!;
+        return ValueCodec.TryFromHex(reply.Value, out var bytes)
+            ? bytes
+            : throw new IoTException(ErrorCode.Internal, $"the reply's value '{reply.Value}' is not hex");
+    }
+
+    /// <summary>Writes bytes under a key and returns how many were written.</summary>
+    public async Task<int> WriteValueAsync(string key, ReadOnlyMemory<byte> value, bool withResponse = true, CancellationToken cancellationToken = default)
+    {
+        var body = new RequestBody { Key = key, Value = ValueCodec.ToHex(value.Span), WithResponse = withResponse };
+        var data = await SendAsync(DeviceRequestType.WriteValue, body, cancellationToken).ConfigureAwait(false);
+        return data.Deserialize(ContractJson.Default.WriteReply)!.Written;
+    }
+
+    /// <summary>Writes UTF-8 text under a key and returns how many bytes were written.</summary>
+    public Task<int> WriteTextAsync(string key, string text, CancellationToken cancellationToken = default) =>
+        WriteValueAsync(key, Encoding.UTF8.GetBytes(text), true, cancellationToken);
+
+    /// <summary>Turns notifications on for a key.</summary>
+    public Task EnableNotificationsAsync(string key, CancellationToken cancellationToken = default) =>
+        SendAsync(DeviceRequestType.StartNotify, new RequestBody { Key = key }, cancellationToken);
+
+    /// <summary>Turns notifications off for a key.</summary>
+    public Task DisableNotificationsAsync(string key, CancellationToken cancellationToken = default) =>
+        SendAsync(DeviceRequestType.StopNotify, new RequestBody { Key = key }, cancellationToken);
+
+    /// <summary>Resets the device to its defaults.</summary>
+    public Task ResetAsync(CancellationToken cancellationToken = default) => SendAsync(DeviceRequestType.Reset, null, cancellationToken);
+
+    /// <summary>Subscribes to this device's events, of one type when given.</summary>
+    public Task<EventSubscription<DeviceEvent>> SubscribeToEventsAsync(DeviceEventType? type = null, CancellationToken cancellationToken = default) =>
+        _client.SubscribeDeviceEventsAsync(Id, type, null, null, cancellationToken);
+
+    /// <summary>Subscribes to the notifications of one key; each event's <see cref="DeviceEvent.Value"/> holds the bytes.</summary>
+    public Task<EventSubscription<DeviceEvent>> SubscribeToNotificationsAsync(string key, CancellationToken cancellationToken = default) =>
+        _client.SubscribeDeviceEventsAsync(Id, DeviceEventType.Notified, key, null, cancellationToken);
+
+    private Task<JsonElement> SendAsync(DeviceRequestType type, RequestBody? body, CancellationToken cancellationToken) =>
+        _client.DeviceRequestAsync(Id, type, body, null, cancellationToken);
+}

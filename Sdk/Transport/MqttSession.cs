@@ -1,0 +1,231 @@
+using Microsoft.Extensions.Logging;
+using MQTTnet;
+using MQTTnet.Formatter;
+using MQTTnet.Protocol;
+using MqttIoT.Sdk.Contract;
+
+namespace MqttIoT.Sdk.Transport;
+
+/// <summary>
+/// One MQTT v5 connection that stays up: it reconnects with capped exponential backoff after the broker goes away,
+/// subscribes again to everything it held, and then tells its owner (who republishes its state).
+/// MQTTnet 5 has no managed client; this is the small one the gateway, the hub and the Sdk share.
+/// </summary>
+public sealed partial class MqttSession : IAsyncDisposable
+{
+    private const int MaxFiltersPerSubscribe = 500;
+
+    private readonly MqttSessionOptions _options;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly IMqttClient _client;
+    private readonly HashSet<string> _filters = new(StringComparer.Ordinal);
+    private readonly Lock _filtersLock = new();
+    private readonly SemaphoreSlim _disconnected = new(0);
+    private readonly CancellationTokenSource _stopping = new();
+    private Task? _supervisor;
+    private int _disposed;
+
+    /// <summary>Creates a session; nothing connects until <see cref="StartAsync"/>.</summary>
+    public MqttSession(MqttSessionOptions options, ILogger logger, TimeProvider? timeProvider = null)
+    {
+        options.Validate();
+        _options = options;
+        _logger = logger;
+        _time = timeProvider ?? TimeProvider.System;
+        ClientId = string.IsNullOrEmpty(options.ClientId) ? "mqttiot-" + Guid.NewGuid().ToString("N")[..12] : options.ClientId;
+        _client = new MqttClientFactory().CreateMqttClient();
+        _client.ApplicationMessageReceivedAsync += OnMessageAsync;
+        _client.DisconnectedAsync += OnDisconnectedAsync;
+    }
+
+    /// <summary>The MQTT client id in use.</summary>
+    public string ClientId { get; }
+
+    /// <summary>Whether the connection is up now.</summary>
+    public bool IsConnected => _client.IsConnected;
+
+    /// <summary>
+    /// Called for every message, inside the MQTT receive loop: hand it on (to a channel, a completion source)
+    /// and return; awaiting here applies backpressure to the broker.
+    /// </summary>
+    public Func<ReceivedMessage, ValueTask>? MessageReceived { get; set; }
+
+    /// <summary>Called after every successful (re)connect, once subscriptions are restored. The flag is true on reconnects.</summary>
+    public Func<bool, CancellationToken, Task>? Connected { get; set; }
+
+    /// <summary>Connects (throwing if the first attempt fails) and starts watching the connection.</summary>
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await ConnectCoreAsync(isReconnect: false, cancellationToken).ConfigureAwait(false);
+        _supervisor = Task.Run(() => SuperviseAsync(_stopping.Token), CancellationToken.None);
+    }
+
+    /// <summary>Subscribes at QoS 1 and remembers the filters for reconnects.</summary>
+    public async Task SubscribeAsync(IReadOnlyCollection<string> filters, CancellationToken cancellationToken)
+    {
+        List<string> added;
+        lock (_filtersLock) added = filters.Where(_filters.Add).ToList();
+        if (added.Count == 0 || !_client.IsConnected) return;
+        await SendSubscribeAsync(added, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Unsubscribes and forgets the filters.</summary>
+    public async Task UnsubscribeAsync(IReadOnlyCollection<string> filters, CancellationToken cancellationToken)
+    {
+        List<string> removed;
+        lock (_filtersLock) removed = filters.Where(_filters.Remove).ToList();
+        if (removed.Count == 0 || !_client.IsConnected) return;
+        var builder = new MqttClientUnsubscribeOptionsBuilder();
+        foreach (var f in removed) builder.WithTopicFilter(f);
+        try { await _client.UnsubscribeAsync(builder.Build(), cancellationToken).ConfigureAwait(false); }
+        catch (Exception ex) when (!_client.IsConnected)
+        {
+            // The broker dropped our subscriptions with the connection anyway.
+            LogSendFailed(ex.Message);
+        }
+    }
+
+    /// <summary>Publishes; throws <see cref="IoTException"/> (<see cref="ErrorCode.Unavailable"/>) when the broker is not reachable.</summary>
+    public async Task<MqttClientPublishResult> PublishAsync(MqttApplicationMessage message, CancellationToken cancellationToken)
+    {
+        if (!_client.IsConnected) throw new IoTException(ErrorCode.Unavailable, "not connected to the broker");
+        try
+        {
+            return await _client.PublishAsync(message, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException && !_client.IsConnected)
+        {
+            throw new IoTException(ErrorCode.Unavailable, "the broker connection was lost", ex);
+        }
+    }
+
+    /// <summary>Disconnects cleanly (no last will) and stops reconnecting.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        if (_supervisor is not null)
+        {
+            try { await _supervisor.ConfigureAwait(false); } catch (OperationCanceledException) { }
+        }
+        if (_client.IsConnected)
+        {
+            try
+            {
+                await _client.DisconnectAsync(new MqttClientDisconnectOptionsBuilder()
+                    .WithReason(MqttClientDisconnectOptionsReason.NormalDisconnection).Build(), CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception ex) { LogSendFailed(ex.Message); }
+        }
+        _client.Dispose();
+        _stopping.Dispose();
+        _disconnected.Dispose();
+    }
+
+    /// <summary>Drops the connection without a DISCONNECT packet, so the broker publishes the last will. For tests of crash paths.</summary>
+    public ValueTask AbortAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return ValueTask.CompletedTask;
+        _stopping.Cancel();
+        _client.Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    private async Task ConnectCoreAsync(bool isReconnect, CancellationToken cancellationToken)
+    {
+        var builder = new MqttClientOptionsBuilder()
+            .WithTcpServer(_options.Host, _options.Port)
+            .WithProtocolVersion(MqttProtocolVersion.V500)
+            .WithClientId(ClientId)
+            .WithCleanStart(true)
+            .WithKeepAlivePeriod(_options.KeepAlive)
+            .WithTimeout(_options.ConnectTimeout);
+        if (_options.Username is not null) builder.WithCredentials(_options.Username, _options.Password ?? "");
+        if (_options.Will is { } will)
+        {
+            builder.WithWillTopic(will.Topic).WithWillPayload(will.Payload).WithWillRetain(true)
+                .WithWillQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce);
+        }
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_options.ConnectTimeout + _options.ConnectTimeout);
+        await _client.ConnectAsync(builder.Build(), timeout.Token).ConfigureAwait(false);
+
+        List<string> filters;
+        lock (_filtersLock) filters = [.. _filters];
+        if (filters.Count > 0) await SendSubscribeAsync(filters, cancellationToken).ConfigureAwait(false);
+        LogConnected(ClientId, _options.Host, _options.Port, isReconnect, filters.Count);
+        if (Connected is { } connected) await connected(isReconnect, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task SendSubscribeAsync(List<string> filters, CancellationToken cancellationToken)
+    {
+        foreach (var chunk in filters.Chunk(MaxFiltersPerSubscribe))
+        {
+            var builder = new MqttClientSubscribeOptionsBuilder();
+            foreach (var f in chunk)
+                builder.WithTopicFilter(f, MqttQualityOfServiceLevel.AtLeastOnce, noLocal: false, retainAsPublished: false,
+                    MqttRetainHandling.SendAtSubscribe);
+            var result = await _client.SubscribeAsync(builder.Build(), cancellationToken).ConfigureAwait(false);
+            foreach (var item in result.Items)
+            {
+                if (item.ResultCode > MqttClientSubscribeResultCode.GrantedQoS2)
+                    throw new IoTException(ErrorCode.Unavailable, $"the broker refused subscription '{item.TopicFilter.Topic}': {item.ResultCode}");
+            }
+        }
+    }
+
+    private async Task SuperviseAsync(CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            await _disconnected.WaitAsync(cancellationToken).ConfigureAwait(false);
+            var delay = _options.ReconnectMinDelay;
+            while (!cancellationToken.IsCancellationRequested && !_client.IsConnected)
+            {
+                try
+                {
+                    await ConnectCoreAsync(isReconnect: true, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+                {
+                    LogReconnectFailed(ClientId, delay.TotalMilliseconds, ex.Message);
+                    var jitter = TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * delay.TotalMilliseconds * 0.2);
+                    await Task.Delay(delay + jitter, _time, cancellationToken).ConfigureAwait(false);
+                    delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _options.ReconnectMaxDelay.Ticks));
+                }
+            }
+        }
+    }
+
+    private Task OnDisconnectedAsync(MqttClientDisconnectedEventArgs e)
+    {
+        if (Volatile.Read(ref _disposed) != 0 || !e.ClientWasConnected) return Task.CompletedTask;
+        LogDisconnected(ClientId, e.Reason.ToString(), e.Exception?.Message);
+        _disconnected.Release();
+        return Task.CompletedTask;
+    }
+
+    private Task OnMessageAsync(MqttApplicationMessageReceivedEventArgs e)
+    {
+        var handler = MessageReceived;
+        if (handler is null) return Task.CompletedTask;
+        var m = e.ApplicationMessage;
+        var received = new ReceivedMessage(m.Topic, m.Payload.IsEmpty ? [] : System.Buffers.BuffersExtensions.ToArray(m.Payload), m.ResponseTopic,
+            m.CorrelationData, m.MessageExpiryInterval, m.Retain, m.UserProperties);
+        var pending = handler(received);
+        return pending.IsCompletedSuccessfully ? Task.CompletedTask : pending.AsTask();
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "MQTT {ClientId} connected to {Host}:{Port} (reconnect: {IsReconnect}, {Filters} subscriptions)")]
+    private partial void LogConnected(string clientId, string host, int port, bool isReconnect, int filters);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "MQTT {ClientId} lost the broker ({Reason}): {Error}")]
+    private partial void LogDisconnected(string clientId, string reason, string? error);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "MQTT {ClientId} reconnect failed, next try in {DelayMs} ms: {Error}")]
+    private partial void LogReconnectFailed(string clientId, double delayMs, string error);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "MQTT send failed while disconnected: {Error}")]
+    private partial void LogSendFailed(string error);
+}

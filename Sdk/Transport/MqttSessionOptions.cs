@@ -1,0 +1,40 @@
+namespace MqttIoT.Sdk.Transport;
+
+/// <summary>Where and how an <see cref="MqttSession"/> connects.</summary>
+public sealed class MqttSessionOptions
+{
+    /// <summary>Broker host name or address.</summary>
+    public string Host { get; set; } = "127.0.0.1";
+    /// <summary>Broker port.</summary>
+    public int Port { get; set; } = 1883;
+    /// <summary>MQTT client id; a random one when empty.</summary>
+    public string ClientId { get; set; } = "";
+    /// <summary>User name, when the broker wants one.</summary>
+    public string? Username { get; set; }
+    /// <summary>Password, when the broker wants one.</summary>
+    public string? Password { get; set; }
+    /// <summary>MQTT keep-alive.</summary>
+    public TimeSpan KeepAlive { get; set; } = TimeSpan.FromSeconds(15);
+    /// <summary>How long one connect attempt may take.</summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(5);
+    /// <summary>First wait between reconnect attempts; doubles up to <see cref="ReconnectMaxDelay"/>.</summary>
+    public TimeSpan ReconnectMinDelay { get; set; } = TimeSpan.FromMilliseconds(100);
+    /// <summary>Longest wait between reconnect attempts.</summary>
+    public TimeSpan ReconnectMaxDelay { get; set; } = TimeSpan.FromSeconds(5);
+    /// <summary>Retained last will, published by the broker if the connection dies.</summary>
+    public MqttWill? Will { get; set; }
+
+    /// <summary>Throws when the options cannot work.</summary>
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(Host)) throw new ArgumentException("Host is required");
+        if (Port is <= 0 or > 65535) throw new ArgumentException($"Port {Port} is out of range");
+        if (ReconnectMinDelay <= TimeSpan.Zero || ReconnectMaxDelay < ReconnectMinDelay)
+            throw new ArgumentException("Reconnect delays must be positive and min <= max");
+    }
+}
+
+/// <summary>A retained last-will message.</summary>
+/// <param name="Topic">Where the broker publishes it.</param>
+/// <param name="Payload">What it publishes.</param>
+public sealed record MqttWill(string Topic, byte[] Payload);
