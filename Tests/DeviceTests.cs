@@ -138,13 +138,18 @@ public class DeviceTests
         await using var events = await device.SubscribeToEventsAsync();
         await device.EnableNotificationsAsync("temperature");
         await device.DisableNotificationsAsync("temperature");
+        var seen = new HashSet<DeviceEventType>();
+        Func<DeviceEvent, bool> Until(Func<DeviceEvent, bool> done) => e => { seen.Add(e.Type); return done(e); };
         await device.EnableNotificationsAsync("counter");
+        await events.WaitForAsync(Until(e => e.Type == DeviceEventType.Notified)); // before the disconnect turns it off
         await device.SetTimeAsync();
         await device.SyncTimeAsync();
         await device.DisconnectAsync();
+        // PROPS_CHANGED is coalesced: reconnecting before the disconnect reached the retained props would leave them unchanged.
+        await events.WaitForAsync(Until(e => e.Type == DeviceEventType.Disconnected));
+        await events.WaitForAsync(Until(e => e.Type == DeviceEventType.PropsChanged));
         await device.ConnectAsync("sim-1");
-        var seen = new HashSet<DeviceEventType>();
-        await events.WaitForAsync(e => seen.Add(e.Type) && seen.Count == 8);
+        await events.WaitForAsync(Until(_ => seen.Count == 8));
         seen.Should().BeEquivalentTo(Enum.GetValues<DeviceEventType>());
     }
 

@@ -89,13 +89,15 @@ public sealed partial class MqttSession : IAsyncDisposable
     /// <summary>Publishes; throws <see cref="IoTException"/> (<see cref="ErrorCode.Unavailable"/>) when the broker is not reachable.</summary>
     public async Task<MqttClientPublishResult> PublishAsync(MqttApplicationMessage message, CancellationToken cancellationToken)
     {
+        if (Volatile.Read(ref _disposed) != 0) throw new IoTException(ErrorCode.Unavailable, "the session is closed");
         if (!_client.IsConnected) throw new IoTException(ErrorCode.Unavailable, "not connected to the broker");
         try
         {
             return await _client.PublishAsync(message, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException && !_client.IsConnected)
+        catch (Exception ex) when (ex is not OperationCanceledException && (!_client.IsConnected || Volatile.Read(ref _disposed) != 0))
         {
+            // Closing the session under a publish surfaces as ObjectDisposedException from MQTTnet: same meaning.
             throw new IoTException(ErrorCode.Unavailable, "the broker connection was lost", ex);
         }
     }

@@ -15,6 +15,10 @@ public sealed class CapturingLoggerProvider : ILoggerProvider
     public int Count(LogLevel atLeast, string contains) =>
         Entries.Count(e => e.Level >= atLeast && e.Message.Contains(contains, StringComparison.Ordinal));
 
+    /// <summary>The last lines logged, for a failing assertion's message.</summary>
+    public string Tail(int lines = 40) =>
+        string.Join(Environment.NewLine, Entries.TakeLast(lines).Select(e => $"{e.Level} {e.Category}: {e.Message}"));
+
     private sealed class Logger(CapturingLoggerProvider owner, string category) : ILogger
     {
         public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;

@@ -11,13 +11,19 @@ public static class Deadline
     public static async Task<T> WaitForAsync<T>(this IAsyncEnumerable<T> source, Func<T, bool> predicate, TimeSpan? timeout = null)
     {
         using var cts = new CancellationTokenSource(timeout ?? Default);
+        var skipped = new Queue<T>();
         try
         {
             await foreach (var item in source.WithCancellation(cts.Token))
+            {
                 if (predicate(item)) return item;
+                skipped.Enqueue(item);
+                if (skipped.Count > 12) skipped.Dequeue();
+            }
         }
         catch (OperationCanceledException) when (cts.IsCancellationRequested) { }
-        throw new TimeoutException($"no matching {typeof(T).Name} within {(timeout ?? Default).TotalSeconds} s");
+        throw new TimeoutException($"no matching {typeof(T).Name} within {(timeout ?? Default).TotalSeconds} s; last seen:\n  "
+            + string.Join("\n  ", skipped));
     }
 
     /// <summary>Collects events until <paramref name="count"/> matched, failing at the deadline.</summary>

@@ -25,6 +25,8 @@ public sealed class SimulatedStation : IStationBackend
     private CancellationTokenSource? _discovery;
     private volatile IBackendEventSink? _sink;
 
+    private long _operationsStarted;
+
     /// <summary>Creates the station, stopped, with no device discovered yet.</summary>
     public SimulatedStation(SimulatedStationOptions options, TimeProvider? timeProvider = null)
     {
@@ -198,10 +200,14 @@ public sealed class SimulatedStation : IStationBackend
         _disposing.Dispose();
     }
 
+    /// <summary>How many device operations reached the (simulated) device; tests use it to see what was never executed.</summary>
+    public long OperationsStarted => Interlocked.Read(ref _operationsStarted);
+
     /// <summary>The common path of every device operation: connected, then latency, then injected failures.</summary>
     internal async Task OperateAsync(SimulatedDevice device, string? key, CancellationToken cancellationToken)
     {
         if (!device.Connected) throw new IoTException(ErrorCode.NotConnected, $"device '{device.Id}' is not connected");
+        Interlocked.Increment(ref _operationsStarted);
         await DelayAsync(cancellationToken).ConfigureAwait(false);
         if (key is not null && _failingKeys.Contains(key))
             throw new IoTException(ErrorCode.BackendFailure, $"injected failure on key '{key}' of '{device.Id}'");
