@@ -33,7 +33,7 @@ root.SetAction(async (parse, ct) =>
         Watch everything:
           mosquitto_sub -h 127.0.0.1 -p {{gateway.Mqtt.Port}} -V mqttv5 -t '{{gateway.Root}}/#' -v
         Read a value:
-          mosquitto_rr -h 127.0.0.1 -p {{gateway.Mqtt.Port}} -t '{{gateway.Root}}/devices/{{parse.GetValue(cli.Station)}}-dev-0001/requests/READ_VALUE' -e 'demo/replies' -m '{"key":"temperature"}'
+          mosquitto_rr -h 127.0.0.1 -p {{gateway.Mqtt.Port}} -t '{{gateway.Root}}/stations/{{parse.GetValue(cli.Station)}}/devices/dev-0001/requests/READ_VALUE' -e 'demo/replies' -m '{"key":"temperature"}'
         Ctrl+C stops.
 
         """);

@@ -62,7 +62,8 @@ public sealed partial class GatewayService : IAsyncDisposable
     /// <summary>Connects (retrying until the broker answers or the token is cancelled), then starts the station.</summary>
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        await _session.SubscribeAsync([Topics.StationRequestsFilter(Station.Id), Topics.StationQueriesFilter(Station.Id)], cancellationToken).ConfigureAwait(false);
+        await _session.SubscribeAsync([Topics.StationRequestsFilter(Station.Id), Topics.StationQueriesFilter(Station.Id),
+            Topics.StationDeviceRequestsFilter(Station.Id)], cancellationToken).ConfigureAwait(false);
         Station.SetEventSink(_publisher);
         _publishing = Task.Run(() => _publisher.RunAsync(_stopping.Token), CancellationToken.None);
         _dispatching = Task.Run(() => _dispatcher.RunAsync(_stopping.Token), CancellationToken.None);
@@ -130,8 +131,10 @@ public sealed partial class GatewayService : IAsyncDisposable
 
     private ValueTask OnMessageAsync(ReceivedMessage message)
     {
+        // Everything that arrives matched one of our request filters; a topic that does not parse has an id
+        // level no id escapes to (topics.md, "Ids in topics"), which deserves an answer, not silence.
         if (!Topics.TryParse(message.Topic, out var topic) || topic.Kind is not (TopicKind.Request or TopicKind.Query))
-            return ValueTask.CompletedTask;
+            topic = new ParsedTopic(TopicScope.Station, "", TopicKind.Request, null, null, null);
         return _dispatcher.EnqueueAsync(message, topic);
     }
 

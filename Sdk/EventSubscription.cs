@@ -14,10 +14,9 @@ public sealed class EventSubscription<T> : IAsyncEnumerable<T>, IAsyncDisposable
     private readonly Func<EventSubscription<T>, ValueTask> _unsubscribe;
     private int _disposed;
 
-    internal EventSubscription(string topicFilter, Func<T, bool> predicate, int capacity, Func<EventSubscription<T>, ValueTask> unsubscribe)
+    internal EventSubscription(string topicFilter, int capacity, Func<EventSubscription<T>, ValueTask> unsubscribe)
     {
         TopicFilter = topicFilter;
-        Predicate = predicate;
         _unsubscribe = unsubscribe;
         _channel = Channel.CreateBounded<T>(new BoundedChannelOptions(capacity)
         {
@@ -27,8 +26,6 @@ public sealed class EventSubscription<T> : IAsyncEnumerable<T>, IAsyncDisposable
 
     /// <summary>The MQTT topic filter behind the subscription.</summary>
     public string TopicFilter { get; }
-
-    internal Func<T, bool> Predicate { get; }
 
     internal ValueTask WriteAsync(T item) =>
         _channel.Writer.TryWrite(item) ? ValueTask.CompletedTask : WriteSlowAsync(item);

@@ -71,7 +71,7 @@ public sealed partial class IoTHubClient : IAsyncDisposable
     public RemoteStation GetStation(string station) => new(this, station);
 
     /// <summary>A handle on one device.</summary>
-    public RemoteDevice GetDevice(string device) => new(this, device);
+    public RemoteDevice GetDevice(string station, string device) => new(this, station, device);
 
     /// <summary>Sends a request to a station and returns the reply's data.</summary>
     /// <exception cref="IoTException">The station answered with an error, nobody serves it, or the deadline passed.</exception>
@@ -85,33 +85,30 @@ public sealed partial class IoTHubClient : IAsyncDisposable
         TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
         RequestAsync(Topics.StationQuery(station, type), body, ErrorCode.UnknownStation, $"station '{station}'", timeout, cancellationToken);
 
-    /// <summary>Sends a request to a device (through whichever gateway holds it) and returns the reply's data.</summary>
-    /// <exception cref="IoTException">The device answered with an error, no gateway holds it, or the deadline passed.</exception>
-    public Task<JsonElement> DeviceRequestAsync(string device, DeviceRequestType type, RequestBody? body = null,
+    /// <summary>Sends a request to a device of a station and returns the reply's data.</summary>
+    /// <exception cref="IoTException">The device answered with an error, the station does not hold it, nobody serves the station, or the deadline passed.</exception>
+    public Task<JsonElement> DeviceRequestAsync(string station, string device, DeviceRequestType type, RequestBody? body = null,
         TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
-        RequestAsync(Topics.DeviceRequest(device, type), body, ErrorCode.UnknownDevice, $"device '{device}'", timeout, cancellationToken);
+        RequestAsync(Topics.DeviceRequest(station, device, type), body, ErrorCode.UnknownStation, $"device '{device}' of station '{station}'",
+            timeout, cancellationToken);
 
     /// <summary>Subscribes to station events, narrowed by station and type when given.</summary>
     public async Task<EventSubscription<StationEvent>> SubscribeStationEventsAsync(string? station = null, StationEventType? type = null,
         CancellationToken cancellationToken = default)
     {
         var filter = Topics.StationEventsFilter(station, type);
-        var sub = new EventSubscription<StationEvent>(filter, _ => true, _options.EventBufferSize, s => RemoveAsync(s, s.TopicFilter));
+        var sub = new EventSubscription<StationEvent>(filter, _options.EventBufferSize, s => RemoveAsync(s, s.TopicFilter));
         lock (_subscriptionsLock) _stationSubscriptions = [.. _stationSubscriptions, sub];
         await AddFilterAsync(filter, cancellationToken).ConfigureAwait(false);
         return sub;
     }
 
-    /// <summary>
-    /// Subscribes to device events, narrowed by device, type and key at the broker, and by station here
-    /// (device topics do not name the station).
-    /// </summary>
-    public async Task<EventSubscription<DeviceEvent>> SubscribeDeviceEventsAsync(string? device = null, DeviceEventType? type = null,
-        string? key = null, string? station = null, CancellationToken cancellationToken = default)
+    /// <summary>Subscribes to device events, narrowed at the broker by station, device, type and key when given.</summary>
+    public async Task<EventSubscription<DeviceEvent>> SubscribeDeviceEventsAsync(string? station = null, string? device = null,
+        DeviceEventType? type = null, string? key = null, CancellationToken cancellationToken = default)
     {
-        var filter = Topics.DeviceEventsFilter(device, type, key);
-        Func<DeviceEvent, bool> predicate = e => (station is null || e.Station == station) && (key is null || e.Key == key);
-        var sub = new EventSubscription<DeviceEvent>(filter, predicate, _options.EventBufferSize, s => RemoveAsync(s, s.TopicFilter));
+        var filter = Topics.DeviceEventsFilter(station, device, type, key);
+        var sub = new EventSubscription<DeviceEvent>(filter, _options.EventBufferSize, s => RemoveAsync(s, s.TopicFilter));
         lock (_subscriptionsLock) _deviceSubscriptions = [.. _deviceSubscriptions, sub];
         await AddFilterAsync(filter, cancellationToken).ConfigureAwait(false);
         return sub;
@@ -240,7 +237,7 @@ public sealed partial class IoTHubClient : IAsyncDisposable
         if (!WireName<StationEventType>.TryParse(evt.Type, out var type)) return;
         var item = new StationEvent(type, evt.Station, evt.Device, evt.Timestamp, evt.Data);
         foreach (var sub in Volatile.Read(ref _stationSubscriptions))
-            if (MqttTopicFilterComparer.Compare(topic, sub.TopicFilter) == MqttTopicFilterCompareResult.IsMatch && sub.Predicate(item))
+            if (MqttTopicFilterComparer.Compare(topic, sub.TopicFilter) == MqttTopicFilterCompareResult.IsMatch)
                 await sub.WriteAsync(item).ConfigureAwait(false);
     }
 
@@ -250,9 +247,9 @@ public sealed partial class IoTHubClient : IAsyncDisposable
         byte[]? value = null;
         if (evt.Data?["value"] is System.Text.Json.Nodes.JsonValue v && v.TryGetValue<string>(out var hex) && ValueCodec.TryFromHex(hex, out var bytes))
             value = bytes;
-        var item = new DeviceEvent(type, parsed.Id, evt.Station, evt.Key ?? parsed.Key, value, evt.Timestamp, evt.Data);
+        var item = new DeviceEvent(type, parsed.Id, parsed.Station!, evt.Key ?? parsed.Key, value, evt.Timestamp, evt.Data);
         foreach (var sub in Volatile.Read(ref _deviceSubscriptions))
-            if (MqttTopicFilterComparer.Compare(topic, sub.TopicFilter) == MqttTopicFilterCompareResult.IsMatch && sub.Predicate(item))
+            if (MqttTopicFilterComparer.Compare(topic, sub.TopicFilter) == MqttTopicFilterCompareResult.IsMatch)
                 await sub.WriteAsync(item).ConfigureAwait(false);
     }
 

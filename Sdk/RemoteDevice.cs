@@ -4,24 +4,29 @@ using MqttIoT.Sdk.Contract;
 
 namespace MqttIoT.Sdk;
 
-/// <summary>A device reached through whichever gateway holds it: every device request of the contract.</summary>
+/// <summary>A device of a station, reached through the gateway that serves the station: every device request of the contract.</summary>
 public sealed class RemoteDevice
 {
     private readonly IoTHubClient _client;
 
-    internal RemoteDevice(IoTHubClient client, string device)
+    internal RemoteDevice(IoTHubClient client, string station, string device)
     {
+        ArgumentException.ThrowIfNullOrEmpty(station);
         ArgumentException.ThrowIfNullOrEmpty(device);
         _client = client;
+        Station = station;
         Id = device;
     }
 
-    /// <summary>The device id.</summary>
+    /// <summary>The device id, unique within its station.</summary>
     public string Id { get; }
 
-    /// <summary>Asks <paramref name="station"/> to connect this device.</summary>
-    public Task ConnectAsync(string station, CancellationToken cancellationToken = default) =>
-        _client.GetStation(station).ConnectDeviceAsync(Id, cancellationToken);
+    /// <summary>The station that holds the device.</summary>
+    public string Station { get; }
+
+    /// <summary>Asks the station to connect this device.</summary>
+    public Task ConnectAsync(CancellationToken cancellationToken = default) =>
+        _client.GetStation(Station).ConnectDeviceAsync(Id, cancellationToken);
 
     /// <summary>Disconnects the device from its station.</summary>
     public Task DisconnectAsync(CancellationToken cancellationToken = default) => SendAsync(DeviceRequestType.Disconnect, null, cancellationToken);
@@ -69,12 +74,12 @@ public sealed class RemoteDevice
 
     /// <summary>Subscribes to this device's events, of one type when given.</summary>
     public Task<EventSubscription<DeviceEvent>> SubscribeToEventsAsync(DeviceEventType? type = null, CancellationToken cancellationToken = default) =>
-        _client.SubscribeDeviceEventsAsync(Id, type, null, null, cancellationToken);
+        _client.SubscribeDeviceEventsAsync(Station, Id, type, null, cancellationToken);
 
     /// <summary>Subscribes to the notifications of one key; each event's <see cref="DeviceEvent.Value"/> holds the bytes.</summary>
     public Task<EventSubscription<DeviceEvent>> SubscribeToNotificationsAsync(string key, CancellationToken cancellationToken = default) =>
-        _client.SubscribeDeviceEventsAsync(Id, DeviceEventType.Notified, key, null, cancellationToken);
+        _client.SubscribeDeviceEventsAsync(Station, Id, DeviceEventType.Notified, key, cancellationToken);
 
     private Task<JsonElement> SendAsync(DeviceRequestType type, RequestBody? body, CancellationToken cancellationToken) =>
-        _client.DeviceRequestAsync(Id, type, body, null, cancellationToken);
+        _client.DeviceRequestAsync(Station, Id, type, body, null, cancellationToken);
 }

@@ -18,6 +18,13 @@ public sealed class RemoteStation
     /// <summary>The station id.</summary>
     public string Id { get; }
 
+    /// <summary>A device of this station.</summary>
+    public RemoteDevice GetDevice(string device) => _client.GetDevice(Id, device);
+
+    /// <summary>Subscribes to the events of every device of this station, of one type when given.</summary>
+    public Task<EventSubscription<DeviceEvent>> SubscribeToDeviceEventsAsync(DeviceEventType? type = null, CancellationToken cancellationToken = default) =>
+        _client.SubscribeDeviceEventsAsync(Id, null, type, null, cancellationToken);
+
     /// <summary>Subscribes to this station's events, of one type when given.</summary>
     public Task<EventSubscription<StationEvent>> SubscribeToEventsAsync(StationEventType? type = null, CancellationToken cancellationToken = default) =>
         _client.SubscribeStationEventsAsync(Id, type, cancellationToken);

@@ -10,8 +10,8 @@ namespace MqttIoT.Tests;
 /// <summary>Bad input in bulk: every malformed request gets a BAD_REQUEST reply and one log line, and the gateway goes on.</summary>
 public class BadInputTests
 {
-    private const string ReadTopic = "iot/v1/devices/sim-1-dev-0001/requests/READ_VALUE";
-    private const string WriteTopic = "iot/v1/devices/sim-1-dev-0001/requests/WRITE_VALUE";
+    private const string ReadTopic = "iot/v1/stations/sim-1/devices/dev-0001/requests/READ_VALUE";
+    private const string WriteTopic = "iot/v1/stations/sim-1/devices/dev-0001/requests/WRITE_VALUE";
 
     public static TheoryData<string, byte[]> Malformed()
     {
@@ -73,7 +73,7 @@ public class BadInputTests
         env.Logs.Count(LogLevel.Warning, "failed with BAD_REQUEST").Should().Be(count);
         env.Logs.Count(LogLevel.Error, "").Should().Be(0, "bad input is the client's problem, not an internal error");
 
-        var device = (await env.ConnectClientAsync()).GetDevice("sim-1-dev-0002");
+        var device = (await env.ConnectClientAsync()).GetDevice("sim-1", "dev-0002");
         (await device.WriteTextAsync("setpoint", "23")).Should().Be(2);
     }
 
@@ -82,11 +82,11 @@ public class BadInputTests
     {
         await using var env = await TestEnvironment.StartAsync();
         var raw = await env.ConnectRawAsync();
-        const string victim = "iot/v1/devices/sim-1-dev-0002/props";
+        const string victim = "iot/v1/stations/sim-1/devices/dev-0002/props";
         await raw.SubscribeAsync(victim);
         var before = await raw.NextAsync(m => m.Topic == victim && m.Retain);
 
-        foreach (var target in new[] { victim, "iot/v1/stations/sim-1/availability", "iot/v1/hub/queries/LIST_DEVICES", "iot/v1/devices/+/props" })
+        foreach (var target in new[] { victim, "iot/v1/stations/sim-1/availability", "iot/v1/hub/queries/LIST_DEVICES", "iot/v1/stations/+/devices/+/props" })
             await raw.PublishAsync(ReadTopic, """{"key":"setpoint"}"""u8.ToArray(), responseTopic: target, correlation: [1]);
         // The MQTT 3.1.1 fallback goes through the same check.
         await raw.PublishAsync(ReadTopic, Encoding.UTF8.GetBytes($$"""{"key":"setpoint","responseTopic":"{{victim}}"}"""));
@@ -103,21 +103,32 @@ public class BadInputTests
     {
         await using var env = await TestEnvironment.StartAsync();
         var raw = await env.ConnectRawAsync();
-        var reply = await raw.RequestAsync(WriteTopic, """{"key":"setpoint","text":"31","device":"sim-1-dev-0002"}"""u8.ToArray());
+        var reply = await raw.RequestAsync(WriteTopic, """{"key":"setpoint","text":"31","device":"dev-0002"}"""u8.ToArray());
         reply.UserProperty(Wire.StatusProperty).Should().Be("ok");
-        ((SimulatedDevice)env.Station.FindDevice("sim-1-dev-0001")!).AppliedWrites.Should().Be(1);
-        ((SimulatedDevice)env.Station.FindDevice("sim-1-dev-0002")!).AppliedWrites.Should().Be(0);
+        ((SimulatedDevice)env.Station.FindDevice("dev-0001")!).AppliedWrites.Should().Be(1);
+        ((SimulatedDevice)env.Station.FindDevice("dev-0002")!).AppliedWrites.Should().Be(0);
     }
 
     [Theory]
-    [InlineData("iot/v1/devices/sim-1-dev-0001%2F..%2Fsim-1-dev-0002/requests/WRITE_VALUE")]
-    [InlineData("iot/v1/devices/sim-1-dev-000%31/requests/WRITE_VALUE")]
-    [InlineData("iot/v1/devices/sim-1-dev-0001/requests/WRITE_VALUE/extra")]
-    public async Task Escaped_topics_that_try_to_reach_another_device_reach_nobody(string topic)
+    [InlineData("dev-0001%2F..%2Fdev-0002", "UNKNOWN_DEVICE")] // one level, unescaped to an id no device has
+    [InlineData("dev-000%31", "BAD_REQUEST")]                  // '1' escaped: not a spelling any id escapes to
+    [InlineData("%2E%2E", "BAD_REQUEST")]
+    public async Task Escaped_topics_that_try_to_reach_another_device_are_refused(string level, string code)
     {
         await using var env = await TestEnvironment.StartAsync();
         var raw = await env.ConnectRawAsync();
-        var result = await raw.PublishAsync(topic, """{"key":"setpoint","text":"31"}"""u8.ToArray(), responseTopic: raw.ReplyTopic, correlation: [7]);
+        var reply = await raw.RequestAsync($"iot/v1/stations/sim-1/devices/{level}/requests/WRITE_VALUE", """{"key":"setpoint","text":"31"}"""u8.ToArray());
+        reply.UserProperty(Wire.ErrorCodeProperty).Should().Be(code);
+        env.Station.AllDevices.Sum(d => d.AppliedWrites).Should().Be(0);
+    }
+
+    [Fact]
+    public async Task Extra_topic_levels_reach_nobody()
+    {
+        await using var env = await TestEnvironment.StartAsync();
+        var raw = await env.ConnectRawAsync();
+        var result = await raw.PublishAsync("iot/v1/stations/sim-1/devices/dev-0001/requests/WRITE_VALUE/extra",
+            """{"key":"setpoint","text":"31"}"""u8.ToArray(), responseTopic: raw.ReplyTopic, correlation: [7]);
         result.ReasonCode.Should().Be(MQTTnet.MqttClientPublishReasonCode.NoMatchingSubscribers);
         env.Station.AllDevices.Sum(d => d.AppliedWrites).Should().Be(0);
     }

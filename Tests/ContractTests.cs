@@ -59,11 +59,11 @@ public class ContractTests
             ["{root}/stations/{station}/events/{STATION_EVENT}"] = t.StationEvent("s/1", StationEventType.Started),
             ["{root}/stations/{station}/requests/{STATION_REQUEST}"] = t.StationRequest("s/1", StationRequestType.Start),
             ["{root}/stations/{station}/queries/{STATION_QUERY}"] = t.StationQuery("s/1", StationQueryType.GetProps),
-            ["{root}/devices/{device}/props"] = t.DeviceProps("d+1"),
-            ["{root}/devices/{device}/availability"] = t.DeviceAvailability("d+1"),
-            ["{root}/devices/{device}/events/{DEVICE_EVENT}"] = t.DeviceEvent("d+1", DeviceEventType.Connected),
-            ["{root}/devices/{device}/events/NOTIFIED/{key}"] = t.DeviceEvent("d+1", DeviceEventType.Notified, "k#1"),
-            ["{root}/devices/{device}/requests/{DEVICE_REQUEST}"] = t.DeviceRequest("d+1", DeviceRequestType.ReadValue),
+            ["{root}/stations/{station}/devices/{device}/props"] = t.DeviceProps("s/1", "d+1"),
+            ["{root}/stations/{station}/devices/{device}/availability"] = t.DeviceAvailability("s/1", "d+1"),
+            ["{root}/stations/{station}/devices/{device}/events/{DEVICE_EVENT}"] = t.DeviceEvent("s/1", "d+1", DeviceEventType.Connected),
+            ["{root}/stations/{station}/devices/{device}/events/NOTIFIED/{key}"] = t.DeviceEvent("s/1", "d+1", DeviceEventType.Notified, "k#1"),
+            ["{root}/stations/{station}/devices/{device}/requests/{DEVICE_REQUEST}"] = t.DeviceRequest("s/1", "d+1", DeviceRequestType.ReadValue),
             ["{root}/hub/queries/{HUB_QUERY}"] = t.HubQuery(HubQueryType.FindDevices),
             ["{root}/clients/{client}/replies"] = t.ClientReplies("c1"),
         };
@@ -77,8 +77,9 @@ public class ContractTests
             t.TryParse(topic, out var parsed).Should().BeTrue(topic);
             if (parsed.Scope is TopicScope.Station) parsed.Id.Should().Be("s/1");
             if (parsed.Scope is TopicScope.Device) parsed.Id.Should().Be("d+1");
+            if (parsed.Scope is TopicScope.Station or TopicScope.Device) parsed.Station.Should().Be("s/1");
         }
-        t.TryParse(t.DeviceEvent("d+1", DeviceEventType.Notified, "k#1"), out var n).Should().BeTrue();
+        t.TryParse(t.DeviceEvent("s/1", "d+1", DeviceEventType.Notified, "k#1"), out var n).Should().BeTrue();
         n.Key.Should().Be("k#1");
         n.Name.Should().Be("NOTIFIED");
     }
@@ -91,9 +92,12 @@ public class ContractTests
     [InlineData("iot/v1/stations/s1")]
     [InlineData("iot/v1/stations/s1/unknown")]
     [InlineData("iot/v1/stations/a%2/props")]
-    [InlineData("iot/v1/devices/d1/queries/GET_PROPS")]
-    [InlineData("iot/v1/devices/d1/requests/READ_VALUE/extra")]
-    [InlineData("iot/v2/devices/d1/props")]
+    [InlineData("iot/v1/stations/s1/devices/d1/queries/GET_PROPS")]
+    [InlineData("iot/v1/stations/s1/devices/d1/requests/READ_VALUE/extra")]
+    [InlineData("iot/v1/stations/s1/devices/d1")]
+    [InlineData("iot/v1/stations/s1/devices")]
+    [InlineData("iot/v1/devices/d1/props")]
+    [InlineData("iot/v2/stations/s1/devices/d1/props")]
     public void Topics_outside_the_grammar_do_not_parse(string topic) =>
         new TopicTree().TryParse(topic, out _).Should().BeFalse();
 
@@ -101,10 +105,12 @@ public class ContractTests
     public void Filters_narrow_by_what_is_given()
     {
         var t = new TopicTree();
-        t.DeviceEventsFilter().Should().Be("iot/v1/devices/+/events/#");
-        t.DeviceEventsFilter("d/1", DeviceEventType.Notified).Should().Be("iot/v1/devices/d%2F1/events/NOTIFIED/+");
-        t.DeviceEventsFilter(null, null, "temp").Should().Be("iot/v1/devices/+/events/NOTIFIED/temp");
-        t.DeviceEventsFilter("d1", DeviceEventType.Connected).Should().Be("iot/v1/devices/d1/events/CONNECTED");
+        t.DeviceEventsFilter().Should().Be("iot/v1/stations/+/devices/+/events/#");
+        t.DeviceEventsFilter("s1", "d/1", DeviceEventType.Notified).Should().Be("iot/v1/stations/s1/devices/d%2F1/events/NOTIFIED/+");
+        t.DeviceEventsFilter(null, null, null, "temp").Should().Be("iot/v1/stations/+/devices/+/events/NOTIFIED/temp");
+        t.DeviceEventsFilter("s1", null, DeviceEventType.Connected).Should().Be("iot/v1/stations/s1/devices/+/events/CONNECTED");
+        t.StationDeviceRequestsFilter("s/1").Should().Be("iot/v1/stations/s%2F1/devices/+/requests/+");
+        t.AllDevicePropsFilter.Should().Be("iot/v1/stations/+/devices/+/props");
         t.StationEventsFilter().Should().Be("iot/v1/stations/+/events/+");
         t.HubQueriesSharedFilter.Should().Be("$share/mqttiot-hub/iot/v1/hub/queries/+");
     }
@@ -112,7 +118,7 @@ public class ContractTests
     [Theory]
     [InlineData("my/replies", true)]
     [InlineData("iot/v1/clients/c1/replies", true)]
-    [InlineData("iot/v1/devices/d1/props", false)]
+    [InlineData("iot/v1/stations/s1/devices/d1/props", false)]
     [InlineData("iot/v1/stations/s1/availability", false)]
     [InlineData("iot/v1/hub/queries/LIST_DEVICES", false)]
     [InlineData("a/+/b", false)]

@@ -15,10 +15,10 @@ public class DeadlineTests
     {
         await using var env = await TestEnvironment.StartAsync();
         var client = await env.ConnectClientAsync();
-        var target = (SimulatedDevice)env.Station.FindDevice("sim-1-dev-0001")!;
+        var target = (SimulatedDevice)env.Station.FindDevice("dev-0001")!;
         env.Station.Latency = TimeSpan.FromSeconds(5);
 
-        var slow = () => client.DeviceRequestAsync("sim-1-dev-0001", DeviceRequestType.WriteValue,
+        var slow = () => client.DeviceRequestAsync("sim-1", "dev-0001", DeviceRequestType.WriteValue,
             new RequestBody { Key = "setpoint", Text = "25" }, timeout: TimeSpan.FromSeconds(1));
         (await slow.Should().ThrowAsync<IoTException>()).Which.Code.Should().Be(ErrorCode.DeadlineExceeded);
 
@@ -26,7 +26,7 @@ public class DeadlineTests
         await Deadline.UntilAsync(() => Task.FromResult(env.Logs.Count(LogLevel.Warning, "failed with DEADLINE_EXCEEDED") == 1), "gateway cancels");
         target.AppliedWrites.Should().Be(0);
         env.Station.Latency = TimeSpan.Zero;
-        (await client.GetDevice("sim-1-dev-0001").ReadValueAsync("setpoint")).Should().Equal("20.0"u8.ToArray());
+        (await client.GetDevice("sim-1", "dev-0001").ReadValueAsync("setpoint")).Should().Equal("20.0"u8.ToArray());
     }
 
     [Fact]
@@ -34,13 +34,13 @@ public class DeadlineTests
     {
         await using var env = await TestEnvironment.StartAsync();
         var client = await env.ConnectClientAsync();
-        var target = (SimulatedDevice)env.Station.FindDevice("sim-1-dev-0002")!;
+        var target = (SimulatedDevice)env.Station.FindDevice("dev-0002")!;
         env.Station.Latency = TimeSpan.FromSeconds(2);
 
         // One operation per device at a time: the write waits for the read and its 1 s deadline passes meanwhile.
-        var read = client.DeviceRequestAsync("sim-1-dev-0002", DeviceRequestType.ReadValue, new RequestBody { Key = "counter" }, TimeSpan.FromSeconds(10));
+        var read = client.DeviceRequestAsync("sim-1", "dev-0002", DeviceRequestType.ReadValue, new RequestBody { Key = "counter" }, TimeSpan.FromSeconds(10));
         await Deadline.UntilAsync(() => Task.FromResult(env.Station.OperationsStarted > 0), "the read has started");
-        var write = () => client.DeviceRequestAsync("sim-1-dev-0002", DeviceRequestType.WriteValue,
+        var write = () => client.DeviceRequestAsync("sim-1", "dev-0002", DeviceRequestType.WriteValue,
             new RequestBody { Key = "setpoint", Text = "30" }, TimeSpan.FromSeconds(1));
         (await write.Should().ThrowAsync<IoTException>()).Which.Code.Should().Be(ErrorCode.DeadlineExceeded);
 
@@ -56,7 +56,7 @@ public class DeadlineTests
         await using var env = await TestEnvironment.StartAsync();
         var raw = await env.ConnectRawAsync();
         env.Station.Latency = TimeSpan.FromSeconds(4);
-        var reply = await raw.RequestAsync("iot/v1/devices/sim-1-dev-0003/requests/SYNC_TIME", [], expiry: 1);
+        var reply = await raw.RequestAsync("iot/v1/stations/sim-1/devices/dev-0003/requests/SYNC_TIME", [], expiry: 1);
         reply.UserProperty(Wire.ErrorCodeProperty).Should().Be("DEADLINE_EXCEEDED");
         using var json = JsonDocument.Parse(reply.Payload);
         json.RootElement.GetProperty("error").GetProperty("message").GetString().Should().Contain("1 s");
@@ -69,7 +69,7 @@ public class DeadlineTests
         var client = await env.ConnectClientAsync();
         env.Station.Latency = TimeSpan.FromSeconds(1);
         // Six one-second reads on six devices, each with a 4 s deadline: run one after another they could not all make it.
-        var reads = Enumerable.Range(1, 6).Select(i => client.DeviceRequestAsync($"sim-1-dev-{i:D4}", DeviceRequestType.ReadValue,
+        var reads = Enumerable.Range(1, 6).Select(i => client.DeviceRequestAsync("sim-1", $"dev-{i:D4}", DeviceRequestType.ReadValue,
             new RequestBody { Key = "temperature" }, TimeSpan.FromSeconds(4)));
         var replies = await Task.WhenAll(reads);
         replies.Should().HaveCount(6).And.OnlyContain(r => r.GetProperty("key").GetString() == "temperature");

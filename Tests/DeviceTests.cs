@@ -12,7 +12,7 @@ public class DeviceTests
     public async Task Read_returns_the_bytes_and_write_the_count()
     {
         await using var env = await TestEnvironment.StartAsync();
-        var device = (await env.ConnectClientAsync()).GetDevice("sim-1-dev-0001");
+        var device = (await env.ConnectClientAsync()).GetDevice("sim-1", "dev-0001");
 
         Encoding.UTF8.GetString(await device.ReadValueAsync("setpoint")).Should().Be("20.0");
         (await device.WriteValueAsync("setpoint", "22.5"u8.ToArray())).Should().Be(4);
@@ -33,9 +33,9 @@ public class DeviceTests
     {
         await using var env = await TestEnvironment.StartAsync();
         var client = await env.ConnectClientAsync();
-        var data = await client.DeviceRequestAsync("sim-1-dev-0002", DeviceRequestType.WriteValue, new RequestBody { Key = "setpoint", Text = "30" });
+        var data = await client.DeviceRequestAsync("sim-1", "dev-0002", DeviceRequestType.WriteValue, new RequestBody { Key = "setpoint", Text = "30" });
         data.GetProperty("written").GetInt32().Should().Be(2);
-        Encoding.UTF8.GetString(await client.GetDevice("sim-1-dev-0002").ReadValueAsync("setpoint")).Should().Be("30");
+        Encoding.UTF8.GetString(await client.GetDevice("sim-1", "dev-0002").ReadValueAsync("setpoint")).Should().Be("30");
     }
 
     [Fact]
@@ -43,7 +43,7 @@ public class DeviceTests
     {
         await using var env = await TestEnvironment.StartAsync();
         var client = await env.ConnectClientAsync();
-        var device = client.GetDevice("sim-1-dev-0001");
+        var device = client.GetDevice("sim-1", "dev-0001");
         await using var lifecycle = await device.SubscribeToEventsAsync();
         await using var counters = await device.SubscribeToNotificationsAsync("counter");
         await using var everyone = await client.SubscribeDeviceEventsAsync(type: DeviceEventType.Notified, station: "sim-1");
@@ -53,7 +53,7 @@ public class DeviceTests
         await lifecycle.WaitForAsync(e => e.Type == DeviceEventType.NotifyStarted && e.Key == "counter");
 
         var three = await counters.CollectAsync(3);
-        three.Should().OnlyContain(e => e.Key == "counter" && e.Device == "sim-1-dev-0001" && e.Station == "sim-1");
+        three.Should().OnlyContain(e => e.Key == "counter" && e.Device == "dev-0001" && e.Station == "sim-1");
         var values = three.Select(e => long.Parse(Encoding.UTF8.GetString(e.Value!), System.Globalization.CultureInfo.InvariantCulture)).ToList();
         values.Should().BeInAscendingOrder().And.OnlyHaveUniqueItems();
         (await everyone.WaitForAsync(e => e.Key == "temperature")).Value.Should().NotBeNullOrEmpty();
@@ -61,7 +61,7 @@ public class DeviceTests
         await device.DisableNotificationsAsync("counter");
         await lifecycle.WaitForAsync(e => e.Type == DeviceEventType.NotifyStopped && e.Key == "counter");
         // After NOTIFY_STOPPED only temperature keeps coming: the next ten notifications of the device carry no counter.
-        var after = await everyone.CollectAsync(10, e => e.Device == "sim-1-dev-0001" && e.Timestamp > DateTimeOffset.UtcNow.AddMilliseconds(-1));
+        var after = await everyone.CollectAsync(10, e => e.Device == "dev-0001" && e.Timestamp > DateTimeOffset.UtcNow.AddMilliseconds(-1));
         after.Should().OnlyContain(e => e.Key == "temperature");
     }
 
@@ -69,7 +69,7 @@ public class DeviceTests
     public async Task Written_setpoint_notifies_when_watched()
     {
         await using var env = await TestEnvironment.StartAsync();
-        var device = (await env.ConnectClientAsync()).GetDevice("sim-1-dev-0003");
+        var device = (await env.ConnectClientAsync()).GetDevice("sim-1", "dev-0003");
         await using var setpoints = await device.SubscribeToNotificationsAsync("setpoint");
         await device.EnableNotificationsAsync("setpoint");
         await device.WriteTextAsync("setpoint", "18.5");
@@ -80,7 +80,7 @@ public class DeviceTests
     public async Task Set_time_and_sync_time_report_the_offset_and_emit_their_events()
     {
         await using var env = await TestEnvironment.StartAsync();
-        var device = (await env.ConnectClientAsync()).GetDevice("sim-1-dev-0001");
+        var device = (await env.ConnectClientAsync()).GetDevice("sim-1", "dev-0001");
         await using var events = await device.SubscribeToEventsAsync();
         var drift = env.Station.AllDevices[0];
         var synced = await device.SyncTimeAsync();
@@ -98,7 +98,7 @@ public class DeviceTests
     public async Task Reset_restores_defaults()
     {
         await using var env = await TestEnvironment.StartAsync();
-        var device = (await env.ConnectClientAsync()).GetDevice("sim-1-dev-0002");
+        var device = (await env.ConnectClientAsync()).GetDevice("sim-1", "dev-0002");
         await device.WriteTextAsync("setpoint", "33");
         await device.WriteValueAsync("config", new byte[] { 9, 9 });
         await device.ResetAsync();
@@ -111,10 +111,10 @@ public class DeviceTests
     {
         await using var env = await TestEnvironment.StartAsync();
         var client = await env.ConnectClientAsync();
-        var device = client.GetDevice("sim-1-dev-0001");
+        var device = client.GetDevice("sim-1", "dev-0001");
         await using var events = await device.SubscribeToEventsAsync();
         var raw = await env.ConnectRawAsync();
-        await raw.SubscribeAsync("iot/v1/devices/sim-1-dev-0001/availability");
+        await raw.SubscribeAsync("iot/v1/stations/sim-1/devices/dev-0001/availability");
         await raw.NextAsync(m => Encoding.UTF8.GetString(m.Payload) == "online");
 
         await device.DisconnectAsync();
@@ -124,7 +124,7 @@ public class DeviceTests
         var read = () => device.ReadValueAsync("temperature");
         (await read.Should().ThrowAsync<IoTException>()).Which.Code.Should().Be(ErrorCode.NotConnected);
 
-        await device.ConnectAsync("sim-1");
+        await device.ConnectAsync();
         await events.WaitForAsync(e => e.Type == DeviceEventType.Connected);
         await raw.NextAsync(m => Encoding.UTF8.GetString(m.Payload) == "online");
         (await device.ReadValueAsync("counter")).Should().NotBeEmpty();
@@ -134,7 +134,7 @@ public class DeviceTests
     public async Task Every_device_event_type_is_emitted()
     {
         await using var env = await TestEnvironment.StartAsync();
-        var device = (await env.ConnectClientAsync()).GetDevice("sim-1-dev-0002");
+        var device = (await env.ConnectClientAsync()).GetDevice("sim-1", "dev-0002");
         await using var events = await device.SubscribeToEventsAsync();
         await device.EnableNotificationsAsync("temperature");
         await device.DisableNotificationsAsync("temperature");
@@ -148,7 +148,7 @@ public class DeviceTests
         // PROPS_CHANGED is coalesced: reconnecting before the disconnect reached the retained props would leave them unchanged.
         await events.WaitForAsync(Until(e => e.Type == DeviceEventType.Disconnected));
         await events.WaitForAsync(Until(e => e.Type == DeviceEventType.PropsChanged));
-        await device.ConnectAsync("sim-1");
+        await device.ConnectAsync();
         await events.WaitForAsync(Until(_ => seen.Count == 8));
         seen.Should().BeEquivalentTo(Enum.GetValues<DeviceEventType>());
     }
@@ -160,7 +160,7 @@ public class DeviceTests
         var client = await env.ConnectClientAsync();
         var ids = await client.GetStation("line/1").ListConnectedDevicesAsync();
         ids.Should().BeEquivalentTo("ns=2;s=Motor/#+0001", "ns=2;s=Motor/#+0002");
-        var device = client.GetDevice("ns=2;s=Motor/#+0002");
+        var device = client.GetDevice("line/1", "ns=2;s=Motor/#+0002");
         await using var notes = await device.SubscribeToNotificationsAsync("counter");
         await device.EnableNotificationsAsync("counter");
         (await notes.WaitForAsync(_ => true)).Device.Should().Be("ns=2;s=Motor/#+0002");

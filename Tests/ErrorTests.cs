@@ -10,7 +10,7 @@ namespace MqttIoT.Tests;
 /// <summary>The reply envelope on the wire, and each error code where the gateway produces it.</summary>
 public class ErrorTests
 {
-    private const string Device = "iot/v1/devices/sim-1-dev-0001/requests/";
+    private const string Device = "iot/v1/stations/sim-1/devices/dev-0001/requests/";
 
     [Fact]
     public async Task An_error_reply_carries_the_envelope_the_user_properties_and_the_correlation_data()
@@ -43,7 +43,7 @@ public class ErrorTests
     }
 
     [Theory]
-    [InlineData("devices/sim-1-dev-0001/requests/FROBNICATE")]
+    [InlineData("stations/sim-1/devices/dev-0001/requests/FROBNICATE")]
     [InlineData("stations/sim-1/requests/SELF_DESTRUCT")]
     [InlineData("stations/sim-1/queries/GET_EVERYTHING")]
     [InlineData("stations/sim-1/queries/read_value")]
@@ -61,26 +61,26 @@ public class ErrorTests
     {
         await using var env = await TestEnvironment.StartAsync(o => o.FailingKeys = ["counter"]);
         var client = await env.ConnectClientAsync();
-        var device = client.GetDevice("sim-1-dev-0001");
+        var device = client.GetDevice("sim-1", "dev-0001");
         var station = client.GetStation("sim-1");
 
         await Expect(ErrorCode.UnknownKey, () => device.ReadValueAsync("humidity"));
         await Expect(ErrorCode.Unsupported, () => device.WriteTextAsync("temperature", "99"));
         await Expect(ErrorCode.Unsupported, () => device.EnableNotificationsAsync("config"));
         await Expect(ErrorCode.BadRequest, () => device.WriteTextAsync("setpoint", "99"));
-        await Expect(ErrorCode.BadRequest, () => client.DeviceRequestAsync("sim-1-dev-0001", DeviceRequestType.WriteValue,
+        await Expect(ErrorCode.BadRequest, () => client.DeviceRequestAsync("sim-1", "dev-0001", DeviceRequestType.WriteValue,
             new RequestBody { Key = "config", Value = "zz" }));
-        await Expect(ErrorCode.BadRequest, () => client.DeviceRequestAsync("sim-1-dev-0001", DeviceRequestType.WriteValue,
+        await Expect(ErrorCode.BadRequest, () => client.DeviceRequestAsync("sim-1", "dev-0001", DeviceRequestType.WriteValue,
             new RequestBody { Key = "config", Value = "01", Text = "x" }));
-        await Expect(ErrorCode.BadRequest, () => client.DeviceRequestAsync("sim-1-dev-0001", DeviceRequestType.ReadValue));
+        await Expect(ErrorCode.BadRequest, () => client.DeviceRequestAsync("sim-1", "dev-0001", DeviceRequestType.ReadValue));
         await Expect(ErrorCode.BackendFailure, () => device.ReadValueAsync("counter"));
-        await Expect(ErrorCode.UnknownDevice, () => client.GetDevice("sim-1-dev-9999").ReadValueAsync("counter"));
+        await Expect(ErrorCode.UnknownDevice, () => client.GetDevice("sim-1", "dev-9999").ReadValueAsync("counter"));
         await Expect(ErrorCode.UnknownStation, () => client.GetStation("sim-2").StartAsync());
 
         await device.DisconnectAsync();
         await Expect(ErrorCode.NotConnected, () => device.ReadValueAsync("temperature"));
         await station.StopAsync();
-        await Expect(ErrorCode.InvalidState, () => station.ConnectDeviceAsync("sim-1-dev-0001"));
+        await Expect(ErrorCode.InvalidState, () => station.ConnectDeviceAsync("dev-0001"));
         await Expect(ErrorCode.InvalidState, () => station.StartDiscoveryAsync());
 
         // Each failure was logged once, at warning (or error for the backend failure), by the gateway.
@@ -94,7 +94,7 @@ public class ErrorTests
     {
         await using var env = await TestEnvironment.StartAsync();
         var client = await env.ConnectClientAsync();
-        var device = client.GetDevice("sim-1-dev-0002");
+        var device = client.GetDevice("sim-1", "dev-0002");
         for (int i = 0; i < 20; i++)
             await Expect(ErrorCode.UnknownKey, () => device.ReadValueAsync($"nope-{i}"));
         (await device.WriteTextAsync("setpoint", "21")).Should().Be(2);

@@ -13,7 +13,7 @@ public class ReconnectTests
     {
         await using var env = await TestEnvironment.StartAsync();
         var client = await env.ConnectClientAsync();
-        var device = client.GetDevice("sim-1-dev-0001");
+        var device = client.GetDevice("sim-1", "dev-0001");
         await using var notes = await device.SubscribeToNotificationsAsync("counter");
         await device.EnableNotificationsAsync("counter");
         await notes.WaitForAsync(_ => true);
@@ -43,8 +43,8 @@ public class ReconnectTests
         await env.StartBrokerAsync();
 
         var raw = await env.ConnectRawAsync();
-        await raw.SubscribeAsync("iot/v1/+/+/+");
-        const string props = "iot/v1/devices/sim-1-dev-0002/props", station = "iot/v1/stations/sim-1/availability";
+        await raw.SubscribeAsync("iot/v1/#");
+        const string props = "iot/v1/stations/sim-1/devices/dev-0002/props", station = "iot/v1/stations/sim-1/availability";
         var retained = await raw.LatestOnTopicsAsync([props, station], m => m.Retain);
         JsonSerializer.Deserialize(retained[props].Payload, ContractJson.Default.DeviceProps)!.Station.Should().Be("sim-1");
         Encoding.UTF8.GetString(retained[station].Payload).Should().Be("offline", "a gateway that stops cleanly says so; log:\n" + env.Logs.Tail());
@@ -60,12 +60,12 @@ public class ReconnectTests
         await Deadline.UntilAsync(() => Task.FromResult(env.Gateway.IsConnected), "gateway reconnects");
 
         var raw = await env.ConnectRawAsync();
-        await raw.SubscribeAsync("iot/v1/+/+/+");
+        await raw.SubscribeAsync("iot/v1/#");
         string[] topics = ["iot/v1/stations/sim-1/props", "iot/v1/stations/sim-1/availability",
-            "iot/v1/devices/sim-1-dev-0001/props", "iot/v1/devices/sim-1-dev-0003/availability"];
+            "iot/v1/stations/sim-1/devices/dev-0001/props", "iot/v1/stations/sim-1/devices/dev-0003/availability"];
         var retained = await raw.LatestOnTopicsAsync(topics);
         Encoding.UTF8.GetString(retained["iot/v1/stations/sim-1/availability"].Payload).Should().Be("online");
-        Encoding.UTF8.GetString(retained["iot/v1/devices/sim-1-dev-0003/availability"].Payload).Should().Be("online");
+        Encoding.UTF8.GetString(retained["iot/v1/stations/sim-1/devices/dev-0003/availability"].Payload).Should().Be("online");
     }
 
     [Fact]

@@ -35,14 +35,14 @@ public class StationTests
         await station.StartDiscoveryAsync();
         await Expect(StationEventType.DiscoveryStarted);
         var discovered = await events.CollectAsync(4, e => e.Type == StationEventType.DeviceDiscovered);
-        discovered.Select(e => e.Device).Should().BeEquivalentTo("sim-1-dev-0001", "sim-1-dev-0002", "sim-1-dev-0003", "sim-1-dev-0004");
+        discovered.Select(e => e.Device).Should().BeEquivalentTo("dev-0001", "dev-0002", "dev-0003", "dev-0004");
         discovered[0].Data!["rssi"]!.GetValue<int>().Should().BeNegative();
         await Expect(StationEventType.DiscoveryStopped);
 
-        await station.ConnectDeviceAsync("sim-1-dev-0002");
-        await Expect(StationEventType.DeviceConnected, e => e.Device == "sim-1-dev-0002");
-        await station.DisconnectDeviceAsync("sim-1-dev-0002");
-        await Expect(StationEventType.DeviceDisconnected, e => e.Device == "sim-1-dev-0002");
+        await station.ConnectDeviceAsync("dev-0002");
+        await Expect(StationEventType.DeviceConnected, e => e.Device == "dev-0002");
+        await station.DisconnectDeviceAsync("dev-0002");
+        await Expect(StationEventType.DeviceDisconnected, e => e.Device == "dev-0002");
 
         if (!seen.Any(e => e.Type == StationEventType.PropsChanged)) await Expect(StationEventType.PropsChanged);
         seen.Select(e => e.Type).Concat(discovered.Select(e => e.Type)).Distinct()
@@ -72,26 +72,26 @@ public class StationTests
     {
         await using var env = await TestEnvironment.StartAsync(o => o.DeviceCount = 3);
         var station = (await env.ConnectClientAsync()).GetStation("sim-1");
-        await station.DisconnectDeviceAsync("sim-1-dev-0003");
+        await station.DisconnectDeviceAsync("dev-0003");
 
         var props = await station.GetPropsAsync();
         props.Should().BeEquivalentTo(new { Id = "sim-1", Backend = "simulated", Started = true, KnownDevices = 3, ConnectedDevices = 2 });
 
-        (await station.ListKnownDevicesAsync()).Should().BeEquivalentTo("sim-1-dev-0001", "sim-1-dev-0002", "sim-1-dev-0003");
-        (await station.ListConnectedDevicesAsync()).Should().BeEquivalentTo("sim-1-dev-0001", "sim-1-dev-0002");
-        (await station.ListDiscoveredDevicesAsync()).Should().BeEquivalentTo("sim-1-dev-0003");
+        (await station.ListKnownDevicesAsync()).Should().BeEquivalentTo("dev-0001", "dev-0002", "dev-0003");
+        (await station.ListConnectedDevicesAsync()).Should().BeEquivalentTo("dev-0001", "dev-0002");
+        (await station.ListDiscoveredDevicesAsync()).Should().BeEquivalentTo("dev-0003");
 
         (await station.GetKnownDevicesAsync()).Keys.Should().HaveCount(3);
         var connected = await station.GetConnectedDevicesAsync();
-        connected.Keys.Should().BeEquivalentTo("sim-1-dev-0001", "sim-1-dev-0002");
+        connected.Keys.Should().BeEquivalentTo("dev-0001", "dev-0002");
         connected.Values.Should().OnlyContain(p => p.Connected && p.Station == "sim-1");
         var discovered = await station.GetDiscoveredDevicesAsync();
         discovered.Should().ContainSingle().Which.Value.Connected.Should().BeFalse();
 
-        var device = await station.GetDevicePropsAsync("sim-1-dev-0001");
-        device.Should().BeEquivalentTo(new { Id = "sim-1-dev-0001", Station = "sim-1", Connected = true });
+        var device = await station.GetDevicePropsAsync("dev-0001");
+        device.Should().BeEquivalentTo(new { Id = "dev-0001", Station = "sim-1", Connected = true });
         device.Attributes!["model"]!.GetValue<string>().Should().Be("sim-thermostat");
-        (await station.GetDeviceKeysAsync("sim-1-dev-0001")).Should().Equal("temperature", "counter", "setpoint", "clock", "config");
+        (await station.GetDeviceKeysAsync("dev-0001")).Should().Equal("temperature", "counter", "setpoint", "clock", "config");
     }
 
     [Fact]
@@ -123,9 +123,8 @@ public class StationTests
     {
         await using var env = await TestEnvironment.StartAsync(o => o.DeviceCount = 2);
         var raw = await env.ConnectRawAsync();
-        await raw.SubscribeAsync("iot/v1/+/+/props");
-        await raw.SubscribeAsync("iot/v1/+/+/availability");
-        const string station = "iot/v1/stations/sim-1/props", device = "iot/v1/devices/sim-1-dev-0002/props",
+        await raw.SubscribeAsync("iot/v1/#");
+        const string station = "iot/v1/stations/sim-1/props", device = "iot/v1/stations/sim-1/devices/dev-0002/props",
             availability = "iot/v1/stations/sim-1/availability";
         var retained = await raw.LatestOnTopicsAsync([station, device, availability], m => m.Retain);
         System.Text.Json.JsonSerializer.Deserialize(retained[station].Payload, ContractJson.Default.StationProps)!.ConnectedDevices.Should().Be(2);

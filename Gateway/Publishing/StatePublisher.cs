@@ -12,10 +12,8 @@ namespace MqttIoT.Gateway.Publishing;
 
 /// <summary>
 /// The backend's event sink and the gateway's only publisher of events and state. Backend calls are queued and
-/// return at once; one loop drains the queue in order, subscribes to newly known devices' request topics in
-/// batches (before anything about those devices is published, so a client that sees a device can address it),
-/// publishes events, and keeps retained props and availability equal to the backend's state, publishing only
-/// what changed (and PROPS_CHANGED when it did).
+/// return at once; one loop drains the queue in order, publishes events, and keeps retained props and
+/// availability equal to the backend's state, publishing only what changed (and PROPS_CHANGED when it did).
 /// </summary>
 internal sealed partial class StatePublisher : IBackendEventSink
 {
@@ -29,7 +27,6 @@ internal sealed partial class StatePublisher : IBackendEventSink
     private readonly TimeProvider _time;
     private readonly Channel<Outbound> _queue = Channel.CreateUnbounded<Outbound>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Dictionary<string, byte[]> _published = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _subscribed = new(StringComparer.Ordinal);
     private int _queuedEvents;
     private long _droppedNotifications;
 
@@ -60,10 +57,10 @@ internal sealed partial class StatePublisher : IBackendEventSink
         if (type == DeviceEventType.Notified)
         {
             ArgumentException.ThrowIfNullOrEmpty(key);
-            EnqueueEvent(_topics.DeviceEvent(device, type, key), WireName<DeviceEventType>.Of(type), device, key, data, notification: true);
+            EnqueueEvent(_topics.DeviceEvent(_station.Id, device, type, key), WireName<DeviceEventType>.Of(type), device, key, data, notification: true);
             return;
         }
-        EnqueueEvent(_topics.DeviceEvent(device, type), WireName<DeviceEventType>.Of(type), device, key, data, notification: false);
+        EnqueueEvent(_topics.DeviceEvent(_station.Id, device, type), WireName<DeviceEventType>.Of(type), device, key, data, notification: false);
         if (type is DeviceEventType.Connected or DeviceEventType.Disconnected) Enqueue(new RefreshDevice(device));
     }
 
@@ -72,7 +69,7 @@ internal sealed partial class StatePublisher : IBackendEventSink
         var data = extra ?? new JsonObject();
         data["value"] = ValueCodec.ToHex(value.Span);
         if (ValueCodec.ToText(value.Span) is { } text) data["text"] = text;
-        EnqueueEvent(_topics.DeviceEvent(device, DeviceEventType.Notified, key), WireName<DeviceEventType>.Of(DeviceEventType.Notified),
+        EnqueueEvent(_topics.DeviceEvent(_station.Id, device, DeviceEventType.Notified, key), WireName<DeviceEventType>.Of(DeviceEventType.Notified),
             device, key, data, notification: true);
     }
 
@@ -85,7 +82,7 @@ internal sealed partial class StatePublisher : IBackendEventSink
     public async Task PublishOfflineAsync(CancellationToken cancellationToken)
     {
         foreach (var device in _station.GetConnectedDevices())
-            await PublishRetainedAsync(_topics.DeviceAvailability(device.Id), "offline"u8.ToArray(), force: false, cancellationToken).ConfigureAwait(false);
+            await PublishRetainedAsync(_topics.DeviceAvailability(_station.Id, device.Id), "offline"u8.ToArray(), force: false, cancellationToken).ConfigureAwait(false);
         await PublishRetainedAsync(_topics.StationAvailability(_station.Id), "offline"u8.ToArray(), force: true, cancellationToken).ConfigureAwait(false);
     }
 
@@ -99,7 +96,6 @@ internal sealed partial class StatePublisher : IBackendEventSink
             {
                 batch.Clear();
                 while (batch.Count < BatchSize && reader.TryRead(out var item)) batch.Add(item);
-                await SubscribeNewDevicesAsync(batch, cancellationToken).ConfigureAwait(false);
                 foreach (var item in batch)
                 {
                     try { await ProcessAsync(item, cancellationToken).ConfigureAwait(false); }
@@ -123,29 +119,6 @@ internal sealed partial class StatePublisher : IBackendEventSink
         var message = new EventMessage { Type = type, Station = _station.Id, Device = device, Key = key, Timestamp = _time.GetUtcNow(), Data = data };
         Interlocked.Increment(ref _queuedEvents);
         Enqueue(new PublishEvent(topic, JsonSerializer.SerializeToUtf8Bytes(message, ContractJson.Default.EventMessage)));
-    }
-
-    private async Task SubscribeNewDevicesAsync(List<Outbound> batch, CancellationToken cancellationToken)
-    {
-        List<string>? filters = null;
-        foreach (var item in batch)
-        {
-            IEnumerable<string> ids = item switch
-            {
-                RefreshDevice r => [r.Device],
-                RepublishEverything => _station.GetKnownDevices().Select(d => d.Id),
-                _ => [],
-            };
-            foreach (var id in ids)
-                if (_subscribed.Add(id)) (filters ??= []).Add(_topics.DeviceRequestsFilter(id));
-        }
-        if (filters is null) return;
-        try { await _session.SubscribeAsync(filters, cancellationToken).ConfigureAwait(false); }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            // The session keeps the filters and subscribes again when the broker is back.
-            LogPublishFailed(ex.Message);
-        }
     }
 
     private async Task ProcessAsync(Outbound item, CancellationToken cancellationToken)
@@ -187,16 +160,15 @@ internal sealed partial class StatePublisher : IBackendEventSink
     {
         var props = device.GetProps();
         var json = JsonSerializer.SerializeToUtf8Bytes(props, ContractJson.Default.DeviceProps);
-        var changed = await PublishRetainedAsync(_topics.DeviceProps(device.Id), json, force, cancellationToken).ConfigureAwait(false);
-        await PublishRetainedAsync(_topics.DeviceAvailability(device.Id), props.Connected ? "online"u8.ToArray() : "offline"u8.ToArray(), force, cancellationToken).ConfigureAwait(false);
-        if (changed) await PublishPropsChangedAsync(_topics.DeviceEvent(device.Id, DeviceEventType.PropsChanged),
+        var changed = await PublishRetainedAsync(_topics.DeviceProps(_station.Id, device.Id), json, force, cancellationToken).ConfigureAwait(false);
+        await PublishRetainedAsync(_topics.DeviceAvailability(_station.Id, device.Id), props.Connected ? "online"u8.ToArray() : "offline"u8.ToArray(), force, cancellationToken).ConfigureAwait(false);
+        if (changed) await PublishPropsChangedAsync(_topics.DeviceEvent(_station.Id, device.Id, DeviceEventType.PropsChanged),
             WireName<DeviceEventType>.Of(DeviceEventType.PropsChanged), device.Id, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task ClearDeviceAsync(string device, CancellationToken cancellationToken)
     {
-        if (_subscribed.Remove(device)) await _session.UnsubscribeAsync([_topics.DeviceRequestsFilter(device)], cancellationToken).ConfigureAwait(false);
-        foreach (var topic in new[] { _topics.DeviceProps(device), _topics.DeviceAvailability(device) })
+        foreach (var topic in new[] { _topics.DeviceProps(_station.Id, device), _topics.DeviceAvailability(_station.Id, device) })
         {
             _published.Remove(topic);
             await _session.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(topic).WithRetainFlag(true)

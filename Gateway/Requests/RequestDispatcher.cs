@@ -124,14 +124,16 @@ internal sealed partial class RequestDispatcher
         Incoming item, RequestBody body, CancellationToken stopping)
     {
         var topic = item.Topic;
+        if (topic.Name is null)
+            throw new IoTException(ErrorCode.BadRequest, "the topic has an id level that is not escaped as topics.md says (\"Ids in topics\")");
+        if (topic.Station != _station.Id)
+            throw new IoTException(ErrorCode.UnknownStation, $"this gateway serves station '{_station.Id}', not '{topic.Station}'");
         if (!_handlers.TryGet(topic, out var handler))
             throw new IoTException(ErrorCode.Unsupported, $"'{topic.Name}' is not a {topic.Scope.ToString().ToLowerInvariant()} {topic.Kind.ToString().ToLowerInvariant()} type this gateway supports");
 
         IDeviceBackend? device = null;
         if (topic.Scope == TopicScope.Device)
             device = _station.FindDevice(topic.Id) ?? throw new IoTException(ErrorCode.UnknownDevice, $"station '{_station.Id}' knows no device '{topic.Id}'");
-        else if (topic.Id != _station.Id)
-            throw new IoTException(ErrorCode.UnknownStation, $"this gateway serves station '{_station.Id}', not '{topic.Id}'");
 
         var budget = Budget(item);
         using var deadline = new CancellationTokenSource(budget, _time);

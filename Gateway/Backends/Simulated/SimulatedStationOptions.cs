@@ -10,7 +10,7 @@ public sealed class SimulatedStationOptions
     public string StationId { get; set; } = "sim-1";
     /// <summary>How many devices discovery can reveal.</summary>
     public int DeviceCount { get; set; } = 5;
-    /// <summary>Device ids are this prefix plus a 4-digit number; defaults to "{station}-dev-".</summary>
+    /// <summary>Device ids are this prefix plus a 4-digit number; defaults to "dev-" (ids need only be unique within the station).</summary>
     public string? DevicePrefix { get; set; }
     /// <summary>Time between two discovery steps.</summary>
     public TimeSpan DiscoveryInterval { get; set; } = TimeSpan.FromMilliseconds(100);
@@ -32,7 +32,7 @@ public sealed class SimulatedStationOptions
     public bool AutoConnect { get; set; }
 
     /// <summary>The device id prefix in effect.</summary>
-    public string EffectivePrefix => DevicePrefix ?? $"{StationId}-dev-";
+    public string EffectivePrefix => DevicePrefix ?? "dev-";
 
     /// <summary>Throws when the options cannot work.</summary>
     public void Validate()
