@@ -12,6 +12,10 @@ public sealed class GatewayCommandLine
     public Option<string> Host { get; } = new("--host") { Description = "Broker host", DefaultValueFactory = _ => "127.0.0.1" };
     /// <summary>Broker port.</summary>
     public Option<int> Port { get; } = new("--port") { Description = "Broker port", DefaultValueFactory = _ => 1883 };
+    /// <summary>Broker user name (a gateway's is its station id, escaped as in topics).</summary>
+    public Option<string?> Username { get; } = new("--username") { Description = "Broker user name (for a gateway: its station id)" };
+    /// <summary>Broker password.</summary>
+    public Option<string?> Password { get; } = new("--password") { Description = "Broker password (or the MQTTIOT_PASSWORD environment variable)" };
     /// <summary>Topic root.</summary>
     public Option<string> Root { get; } = new("--root") { Description = "Topic root", DefaultValueFactory = _ => TopicTree.DefaultRoot };
     /// <summary>Backend kind.</summary>
@@ -28,14 +32,18 @@ public sealed class GatewayCommandLine
     /// <summary>Adds the options to a command.</summary>
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Host, Port, Root, Backend, Station, Devices, NotifyMs, AutoConnect }) command.Options.Add(option);
+        foreach (var option in new Option[] { Host, Port, Username, Password, Root, Backend, Station, Devices, NotifyMs, AutoConnect }) command.Options.Add(option);
     }
 
     /// <summary>Gateway options from the parsed command line.</summary>
     public GatewayOptions GatewayOptions(ParseResult parse) => new()
     {
         Root = parse.GetValue(Root)!,
-        Mqtt = new() { Host = parse.GetValue(Host)!, Port = parse.GetValue(Port) },
+        Mqtt = new()
+        {
+            Host = parse.GetValue(Host)!, Port = parse.GetValue(Port), Username = parse.GetValue(Username),
+            Password = parse.GetValue(Password) ?? Environment.GetEnvironmentVariable("MQTTIOT_PASSWORD"),
+        },
     };
 
     /// <summary>The backend the command line asks for.</summary>

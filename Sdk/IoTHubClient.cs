@@ -229,19 +229,19 @@ public sealed partial class IoTHubClient : IAsyncDisposable
             return ValueTask.CompletedTask;
         }
         if (evt is null) return ValueTask.CompletedTask;
-        return topic.Scope == TopicScope.Station ? DispatchStationEvent(message.Topic, evt) : DispatchDeviceEvent(message.Topic, topic, evt);
+        return topic.Scope == TopicScope.Station ? DispatchStationEvent(message, evt) : DispatchDeviceEvent(message, topic, evt);
     }
 
-    private async ValueTask DispatchStationEvent(string topic, EventMessage evt)
+    private async ValueTask DispatchStationEvent(ReceivedMessage message, EventMessage evt)
     {
         if (!WireName<StationEventType>.TryParse(evt.Type, out var type)) return;
         var item = new StationEvent(type, evt.Station, evt.Device, evt.Timestamp, evt.Data);
         foreach (var sub in Volatile.Read(ref _stationSubscriptions))
-            if (MqttTopicFilterComparer.Compare(topic, sub.TopicFilter) == MqttTopicFilterCompareResult.IsMatch)
+            if (IsFor(message, sub.TopicFilter))
                 await sub.WriteAsync(item).ConfigureAwait(false);
     }
 
-    private async ValueTask DispatchDeviceEvent(string topic, ParsedTopic parsed, EventMessage evt)
+    private async ValueTask DispatchDeviceEvent(ReceivedMessage message, ParsedTopic parsed, EventMessage evt)
     {
         if (!WireName<DeviceEventType>.TryParse(evt.Type, out var type)) return;
         byte[]? value = null;
@@ -249,8 +249,19 @@ public sealed partial class IoTHubClient : IAsyncDisposable
             value = bytes;
         var item = new DeviceEvent(type, parsed.Id, parsed.Station!, evt.Key ?? parsed.Key, value, evt.Timestamp, evt.Data);
         foreach (var sub in Volatile.Read(ref _deviceSubscriptions))
-            if (MqttTopicFilterComparer.Compare(topic, sub.TopicFilter) == MqttTopicFilterCompareResult.IsMatch)
+            if (IsFor(message, sub.TopicFilter))
                 await sub.WriteAsync(item).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Whether a copy of a message is for one subscription. With overlapping subscriptions a broker may send one
+    /// copy per subscription (Mosquitto does), each tagged with its subscription identifier; routing by identifier
+    /// gives every subscription each event once. Without identifiers, the topic decides.
+    /// </summary>
+    private bool IsFor(ReceivedMessage message, string filter)
+    {
+        if (message.SubscriptionIdentifiers is { Count: > 0 } ids) return ids.Contains(_session.SubscriptionIdentifierOf(filter));
+        return MqttTopicFilterComparer.Compare(message.Topic, filter) == MqttTopicFilterCompareResult.IsMatch;
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Ignored an event on {Topic} that is not an event envelope: {Error}")]

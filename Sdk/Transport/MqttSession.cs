@@ -13,13 +13,14 @@ namespace MqttIoT.Sdk.Transport;
 /// </summary>
 public sealed partial class MqttSession : IAsyncDisposable
 {
-    private const int MaxFiltersPerSubscribe = 500;
-
     private readonly MqttSessionOptions _options;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly IMqttClient _client;
-    private readonly HashSet<string> _filters = new(StringComparer.Ordinal);
+    // Each filter has its own subscription identifier (MQTT v5 3.8.2.1.2): a broker that delivers one copy per
+    // overlapping subscription (Mosquitto) tags each copy, so the owner can route a copy to exactly one filter.
+    private readonly Dictionary<string, uint> _filters = new(StringComparer.Ordinal);
+    private uint _lastSubscriptionId;
     private readonly Lock _filtersLock = new();
     private readonly SemaphoreSlim _disconnected = new(0);
     private readonly CancellationTokenSource _stopping = new();
@@ -64,17 +65,34 @@ public sealed partial class MqttSession : IAsyncDisposable
     /// <summary>Subscribes at QoS 1 and remembers the filters for reconnects.</summary>
     public async Task SubscribeAsync(IReadOnlyCollection<string> filters, CancellationToken cancellationToken)
     {
-        List<string> added;
-        lock (_filtersLock) added = filters.Where(_filters.Add).ToList();
+        List<KeyValuePair<string, uint>> added = [];
+        lock (_filtersLock)
+        {
+            foreach (var filter in filters)
+            {
+                if (_filters.ContainsKey(filter)) continue;
+                _lastSubscriptionId = _lastSubscriptionId % MaxSubscriptionId + 1;
+                _filters[filter] = _lastSubscriptionId;
+                added.Add(new(filter, _lastSubscriptionId));
+            }
+        }
         if (added.Count == 0 || !_client.IsConnected) return;
         await SendSubscribeAsync(added, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>The subscription identifier of a filter this session holds, or 0.</summary>
+    public uint SubscriptionIdentifierOf(string filter)
+    {
+        lock (_filtersLock) return _filters.GetValueOrDefault(filter);
+    }
+
+    private const uint MaxSubscriptionId = 268_435_455; // the largest Variable Byte Integer
 
     /// <summary>Unsubscribes and forgets the filters.</summary>
     public async Task UnsubscribeAsync(IReadOnlyCollection<string> filters, CancellationToken cancellationToken)
     {
         List<string> removed;
-        lock (_filtersLock) removed = filters.Where(_filters.Remove).ToList();
+        lock (_filtersLock) removed = filters.Where(f => _filters.Remove(f)).ToList();
         if (removed.Count == 0 || !_client.IsConnected) return;
         var builder = new MqttClientUnsubscribeOptionsBuilder();
         foreach (var f in removed) builder.WithTopicFilter(f);
@@ -153,22 +171,24 @@ public sealed partial class MqttSession : IAsyncDisposable
         timeout.CancelAfter(_options.ConnectTimeout + _options.ConnectTimeout);
         await _client.ConnectAsync(builder.Build(), timeout.Token).ConfigureAwait(false);
 
-        List<string> filters;
+        List<KeyValuePair<string, uint>> filters;
         lock (_filtersLock) filters = [.. _filters];
         if (filters.Count > 0) await SendSubscribeAsync(filters, cancellationToken).ConfigureAwait(false);
         LogConnected(ClientId, _options.Host, _options.Port, isReconnect, filters.Count);
         if (Connected is { } connected) await connected(isReconnect, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task SendSubscribeAsync(List<string> filters, CancellationToken cancellationToken)
+    private async Task SendSubscribeAsync(List<KeyValuePair<string, uint>> filters, CancellationToken cancellationToken)
     {
-        foreach (var chunk in filters.Chunk(MaxFiltersPerSubscribe))
+        // One SUBSCRIBE per filter: a subscription identifier applies to every filter of its packet.
+        foreach (var (filter, id) in filters)
         {
-            var builder = new MqttClientSubscribeOptionsBuilder();
-            foreach (var f in chunk)
-                builder.WithTopicFilter(f, MqttQualityOfServiceLevel.AtLeastOnce, noLocal: false, retainAsPublished: false,
-                    MqttRetainHandling.SendAtSubscribe);
-            var result = await _client.SubscribeAsync(builder.Build(), cancellationToken).ConfigureAwait(false);
+            var options = new MqttClientSubscribeOptionsBuilder()
+                .WithTopicFilter(filter, MqttQualityOfServiceLevel.AtLeastOnce, noLocal: false, retainAsPublished: false,
+                    MqttRetainHandling.SendAtSubscribe)
+                .WithSubscriptionIdentifier(id)
+                .Build();
+            var result = await _client.SubscribeAsync(options, cancellationToken).ConfigureAwait(false);
             foreach (var item in result.Items)
             {
                 if (item.ResultCode > MqttClientSubscribeResultCode.GrantedQoS2)
@@ -214,7 +234,7 @@ public sealed partial class MqttSession : IAsyncDisposable
         if (handler is null) return Task.CompletedTask;
         var m = e.ApplicationMessage;
         var received = new ReceivedMessage(m.Topic, m.Payload.IsEmpty ? [] : System.Buffers.BuffersExtensions.ToArray(m.Payload), m.ResponseTopic,
-            m.CorrelationData, m.MessageExpiryInterval, m.Retain, m.UserProperties);
+            m.CorrelationData, m.MessageExpiryInterval, m.Retain, m.UserProperties, m.SubscriptionIdentifiers);
         var pending = handler(received);
         return pending.IsCompletedSuccessfully ? Task.CompletedTask : pending.AsTask();
     }

@@ -13,7 +13,8 @@ public sealed record ReceivedMessage(
     byte[]? CorrelationData,
     uint MessageExpiryInterval,
     bool Retain,
-    IReadOnlyList<MqttUserProperty>? UserProperties)
+    IReadOnlyList<MqttUserProperty>? UserProperties,
+    IReadOnlyList<uint>? SubscriptionIdentifiers = null)
 {
     /// <summary>The value of a user property, or null.</summary>
     public string? UserProperty(string name)

@@ -20,7 +20,8 @@ public sealed class RawClient : IAsyncDisposable
     private RawClient(MqttSession session)
     {
         _session = session;
-        ReplyTopic = $"test/raw/{session.ClientId}/replies";
+        // Under iot/v1/clients/ so that Mosquitto's ACL (auth/acl) lets responders write there and us read it.
+        ReplyTopic = new Sdk.Contract.TopicTree().ClientReplies(session.ClientId);
         _session.MessageReceived = m =>
         {
             if (m.Topic == ReplyTopic && m.CorrelationData is { } c && _replies.TryRemove(Convert.ToHexString(c), out var tcs))
@@ -34,9 +35,9 @@ public sealed class RawClient : IAsyncDisposable
 
     public ChannelReader<ReceivedMessage> Received => _received.Reader;
 
-    public static async Task<RawClient> ConnectAsync(int port, ILoggerFactory loggerFactory)
+    public static async Task<RawClient> ConnectAsync(int port, ILoggerFactory loggerFactory, string? user = null, string? password = null)
     {
-        var session = new MqttSession(new MqttSessionOptions { Port = port }, loggerFactory.CreateLogger<RawClient>());
+        var session = new MqttSession(new MqttSessionOptions { Port = port, Username = user, Password = password }, loggerFactory.CreateLogger<RawClient>());
         var raw = new RawClient(session);
         await session.SubscribeAsync([raw.ReplyTopic], Deadline.Token());
         await session.StartAsync(Deadline.Token());

@@ -8,12 +8,23 @@ using MqttIoT.Sdk;
 namespace MqttIoT.Tests.Infrastructure;
 
 /// <summary>
-/// A whole system on loopback for one test: the embedded broker in-process on a free port (with a temporary
-/// data folder), a gateway on a simulated station, and as many Sdk clients as the test wants.
+/// A whole system on loopback for one test: a broker on a free port (with a temporary data folder), a gateway
+/// on a simulated station, and as many Sdk clients as the test wants. The broker is the embedded one in-process,
+/// or a real Mosquitto from the repository's mosquitto.conf (with its ACL) when MQTTIOT_TEST_BROKER=mosquitto:
+/// the whole suite runs on both.
 /// </summary>
 public sealed class TestEnvironment : IAsyncDisposable
 {
+    /// <summary>User of Sdk and raw clients on a broker that wants one.</summary>
+    public const string ClientUser = "client";
+
+    /// <summary>Which broker this test run uses.</summary>
+    public static bool UseMosquitto { get; } =
+        string.Equals(Environment.GetEnvironmentVariable("MQTTIOT_TEST_BROKER"), "mosquitto", StringComparison.OrdinalIgnoreCase);
+
     private readonly List<IAsyncDisposable> _owned = [];
+    private readonly HashSet<string> _users = new(StringComparer.Ordinal) { "hub", ClientUser, "sim-1" };
+    private MosquittoBroker? _mosquitto;
 
     private TestEnvironment(int port, string dataDirectory)
     {
@@ -26,7 +37,11 @@ public sealed class TestEnvironment : IAsyncDisposable
     public string DataDirectory { get; }
     public CapturingLoggerProvider Logs { get; } = new();
     public ILoggerFactory LoggerFactory { get; }
+    /// <summary>The embedded broker, when this run uses it.</summary>
     public EmbeddedBroker? Broker { get; private set; }
+
+    /// <summary>The Mosquitto process, when this run uses it.</summary>
+    public MosquittoBroker? Mosquitto => _mosquitto;
     public GatewayService Gateway { get; private set; } = null!;
     public SimulatedStation Station { get; private set; } = null!;
 
@@ -35,13 +50,32 @@ public sealed class TestEnvironment : IAsyncDisposable
         bool connectAll = true, Action<GatewayOptions>? configureGateway = null)
     {
         var env = new TestEnvironment(FreePort.Next(), Directory.CreateTempSubdirectory("mqttiot-test-").FullName);
+        var station = new SimulatedStationOptions();
+        configure?.Invoke(station);
+        env.AddUser(Sdk.Contract.TopicSegment.Escape(station.StationId));
         await env.StartBrokerAsync();
         if (gateway) await env.StartGatewayAsync(configure, connectAll, configureGateway);
         return env;
     }
 
+    /// <summary>Adds a broker user (a gateway's is its escaped station id); takes effect at the next broker start.</summary>
+    public void AddUser(string user) => _users.Add(user);
+
+    /// <summary>Credentials for a gateway of <paramref name="station"/>, or none on the anonymous embedded broker.</summary>
+    public (string? User, string? Password) GatewayCredentials(string station) =>
+        UseMosquitto ? (Sdk.Contract.TopicSegment.Escape(station), MosquittoBroker.Password) : (null, null);
+
+    /// <summary>Credentials for clients.</summary>
+    public (string? User, string? Password) ClientCredentials =>
+        UseMosquitto ? (ClientUser, MosquittoBroker.Password) : (null, null);
+
     public async Task StartBrokerAsync()
     {
+        if (UseMosquitto)
+        {
+            _mosquitto = await MosquittoBroker.StartAsync(Port, Path.Combine(DataDirectory, "broker"), _users);
+            return;
+        }
         Broker = new EmbeddedBroker(new BrokerOptions
         {
             Port = Port, BindAddress = IPAddress.Loopback, DataDirectory = Path.Combine(DataDirectory, "broker"),
@@ -52,6 +86,11 @@ public sealed class TestEnvironment : IAsyncDisposable
 
     public async Task StopBrokerAsync()
     {
+        if (_mosquitto is not null)
+        {
+            await _mosquitto.DisposeAsync();
+            _mosquitto = null;
+        }
         if (Broker is null) return;
         await Broker.DisposeAsync();
         Broker = null;
@@ -68,7 +107,8 @@ public sealed class TestEnvironment : IAsyncDisposable
         configure?.Invoke(options);
         Station = new SimulatedStation(options);
         _owned.Add(Station);
-        var gatewayOptions = new GatewayOptions { Mqtt = FastReconnect(new() { Port = Port }) };
+        var (user, password) = GatewayCredentials(options.StationId);
+        var gatewayOptions = new GatewayOptions { Mqtt = FastReconnect(new() { Port = Port, Username = user, Password = password }) };
         configureGateway?.Invoke(gatewayOptions);
         Gateway = new GatewayService(gatewayOptions, Station, LoggerFactory);
         _owned.Insert(0, Gateway);
@@ -91,6 +131,7 @@ public sealed class TestEnvironment : IAsyncDisposable
         var client = await IoTHubClient.ConnectAsync(new IoTHubClientOptions
         {
             Port = Port, DefaultTimeout = defaultTimeout ?? TimeSpan.FromSeconds(10),
+            Username = ClientCredentials.User, Password = ClientCredentials.Password,
         }, LoggerFactory, cancellationToken: Deadline.Token());
         _owned.Add(client);
         return client;
@@ -98,7 +139,7 @@ public sealed class TestEnvironment : IAsyncDisposable
 
     public async Task<RawClient> ConnectRawAsync()
     {
-        var raw = await RawClient.ConnectAsync(Port, LoggerFactory);
+        var raw = await RawClient.ConnectAsync(Port, LoggerFactory, ClientCredentials.User, ClientCredentials.Password);
         _owned.Add(raw);
         return raw;
     }

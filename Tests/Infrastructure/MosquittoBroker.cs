@@ -1,0 +1,144 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using System.Text;
+
+namespace MqttIoT.Tests.Infrastructure;
+
+/// <summary>
+/// A real Mosquitto (Debian's package) started from the repository's mosquitto.conf, changing only what must
+/// differ per test: the listener's port, the persistence folder and the password file (test users, password
+/// <see cref="Password"/>). The ACL is the repository's own <c>auth/acl</c>.
+/// </summary>
+public sealed class MosquittoBroker : IAsyncDisposable
+{
+    public const string Password = "test";
+
+    private readonly Process _process;
+    private readonly StringBuilder _log;
+
+    private MosquittoBroker(Process process, StringBuilder log)
+    {
+        _process = process;
+        _log = log;
+    }
+
+    /// <summary>What Mosquitto printed, for failure messages.</summary>
+    public string Log
+    {
+        get { lock (_log) return _log.ToString(); }
+    }
+
+    public static string RepositoryRoot { get; } = FindRepositoryRoot();
+
+    /// <summary>Writes the configuration and password file into <paramref name="directory"/>, starts Mosquitto and waits until it accepts connections.</summary>
+    public static async Task<MosquittoBroker> StartAsync(int port, string directory, IEnumerable<string> users)
+    {
+        Directory.CreateDirectory(directory);
+        var data = Path.Combine(directory, "data") + "/";
+        Directory.CreateDirectory(data);
+        var passwd = Path.Combine(directory, "passwd");
+        await WritePasswordFileAsync(passwd, users);
+        var config = Path.Combine(directory, "mosquitto.conf");
+        await File.WriteAllTextAsync(config, Configuration(port, data, passwd));
+
+        var log = new StringBuilder();
+        var process = new Process
+        {
+            StartInfo = new ProcessStartInfo("mosquitto", ["-c", config])
+            {
+                RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+                WorkingDirectory = RepositoryRoot,
+            },
+        };
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.AppendLine(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.AppendLine(e.Data); };
+        try { process.Start(); }
+        catch (System.ComponentModel.Win32Exception ex)
+        {
+            throw new InvalidOperationException("mosquitto is not installed: run ./test.sh, which installs it", ex);
+        }
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var broker = new MosquittoBroker(process, log);
+        await broker.WaitUntilListeningAsync(port);
+        return broker;
+    }
+
+    /// <summary>The repository's mosquitto.conf with this instance's port, folder and password file.</summary>
+    public static string Configuration(int port, string dataDirectory, string passwordFile)
+    {
+        var lines = File.ReadAllLines(Path.Combine(RepositoryRoot, "mosquitto.conf")).Select(line => line.Split(' ')[0] switch
+        {
+            "listener" => $"listener {port} 127.0.0.1",
+            "persistence_location" => $"persistence_location {dataDirectory}",
+            "password_file" => $"password_file {passwordFile}",
+            "acl_file" => $"acl_file {Path.Combine(RepositoryRoot, line.Split(' ', 2)[1])}",
+            _ => line,
+        }).ToList();
+        // Run as root, Mosquitto drops to the "mosquitto" user, which cannot write the test's folder.
+        lines.Add($"user {Environment.UserName}");
+        return string.Join('\n', lines) + "\n";
+    }
+
+    /// <summary>Asks Mosquitto to stop (SIGTERM: it saves its persistence file) and waits until it has.</summary>
+    public async Task StopAsync()
+    {
+        if (_process.HasExited) return;
+        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            await kill.WaitForExitAsync(Deadline.Token());
+        try { await _process.WaitForExitAsync(Deadline.Token(TimeSpan.FromSeconds(10))); }
+        catch (OperationCanceledException) { _process.Kill(); }
+    }
+
+    /// <summary>Kills Mosquitto at once (SIGKILL), as a crash would.</summary>
+    public void Kill()
+    {
+        if (!_process.HasExited) _process.Kill();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        _process.Dispose();
+    }
+
+    private async Task WaitUntilListeningAsync(int port)
+    {
+        var limit = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (true)
+        {
+            if (_process.HasExited) throw new InvalidOperationException($"mosquitto exited with {_process.ExitCode}:\n{Log}");
+            try
+            {
+                using var probe = new TcpClient();
+                await probe.ConnectAsync(System.Net.IPAddress.Loopback, port);
+                return;
+            }
+            catch (SocketException) when (DateTime.UtcNow < limit)
+            {
+                await Task.Delay(20);
+            }
+        }
+    }
+
+    private static async Task WritePasswordFileAsync(string path, IEnumerable<string> users)
+    {
+        File.Delete(path);
+        bool first = true;
+        foreach (var user in users.Distinct(StringComparer.Ordinal))
+        {
+            string[] args = first ? ["-c", "-b", path, user, Password] : ["-b", path, user, Password];
+            first = false;
+            using var tool = Process.Start(new ProcessStartInfo("mosquitto_passwd", args) { RedirectStandardError = true, RedirectStandardOutput = true })!;
+            await tool.WaitForExitAsync(Deadline.Token());
+            if (tool.ExitCode != 0) throw new InvalidOperationException($"mosquitto_passwd failed for '{user}': {await tool.StandardError.ReadToEndAsync()}");
+        }
+    }
+
+    private static string FindRepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "MqttIoT.sln"))) return dir.FullName;
+        throw new InvalidOperationException("cannot find the repository root (MqttIoT.sln) above " + AppContext.BaseDirectory);
+    }
+}
