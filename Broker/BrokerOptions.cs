@@ -15,6 +15,12 @@ public sealed class BrokerOptions
     public TimeSpan FlushInterval { get; set; } = TimeSpan.FromMilliseconds(500);
     /// <summary>Messages queued per client before the broker pushes back; large, so nothing is dropped under bursts.</summary>
     public int MaxPendingMessagesPerClient { get; set; } = 250_000;
+    /// <summary>A Mosquitto password file (mosquitto_passwd); null: no passwords are checked.</summary>
+    public string? PasswordFile { get; set; }
+    /// <summary>A Mosquitto ACL file; null: every client may publish and read everything.</summary>
+    public string? AclFile { get; set; }
+    /// <summary>Whether clients without a user name may connect (the demo's broker allows them).</summary>
+    public bool AllowAnonymous { get; set; } = true;
 
     /// <summary>Throws when the options cannot work.</summary>
     public void Validate()

@@ -16,6 +16,7 @@ public sealed partial class EmbeddedBroker : IAsyncDisposable
     private readonly MqttServer _server;
     private readonly CancellationTokenSource _stopping = new();
     private Task? _flusher;
+    private readonly Auth.BrokerAccessControl _access;
 
     /// <summary>Creates the broker; it listens once <see cref="StartAsync"/> returns.</summary>
     public EmbeddedBroker(BrokerOptions options, ILogger<EmbeddedBroker> logger, TimeProvider? timeProvider = null)
@@ -33,6 +34,11 @@ public sealed partial class EmbeddedBroker : IAsyncDisposable
             .WithMaxPendingMessagesPerClient(options.MaxPendingMessagesPerClient)
             .Build();
         _server = new MqttServerFactory().CreateMqttServer(serverOptions);
+        _access = new Auth.BrokerAccessControl(
+            options.PasswordFile is { } passwd ? Auth.PasswordFile.Load(passwd) : null,
+            options.AclFile is { } acl ? Auth.AclFile.Load(acl) : null,
+            options.AllowAnonymous, logger);
+        _access.Attach(_server);
         _server.ValidatingConnectionAsync += OnValidatingConnectionAsync;
         if (_store is not null)
         {
@@ -95,8 +101,9 @@ public sealed partial class EmbeddedBroker : IAsyncDisposable
         catch (UnauthorizedAccessException ex) { LogFlushFailed(ex.Message); }
     }
 
-    private static Task OnValidatingConnectionAsync(ValidatingConnectionEventArgs e)
+    private Task OnValidatingConnectionAsync(ValidatingConnectionEventArgs e)
     {
+        if (!_access.Validate(e)) return Task.CompletedTask;
         // MQTT v5 3.1.3.1: a v5 client may send an empty client id and the server assigns one (mosquitto_sub does).
         // MQTT 3.1.1 allows it only with a clean session.
         if (string.IsNullOrEmpty(e.ClientId)

@@ -8,7 +8,10 @@ using MqttIoT.Broker;
 var port = new Option<int>("--port") { Description = "TCP port to listen on", DefaultValueFactory = _ => 1883 };
 var bind = new Option<string>("--bind") { Description = "Address to listen on", DefaultValueFactory = _ => "127.0.0.1" };
 var data = new Option<string>("--data") { Description = "Folder for retained messages", DefaultValueFactory = _ => "data/broker" };
-var root = new RootCommand("MqttIoT embedded MQTT v5 broker") { port, bind, data };
+var passwd = new Option<string?>("--password-file") { Description = "Mosquitto password file (mosquitto_passwd), e.g. auth/passwd" };
+var acl = new Option<string?>("--acl-file") { Description = "Mosquitto ACL file, e.g. auth/acl" };
+var anonymous = new Option<bool>("--allow-anonymous") { Description = "Let clients in without a user name (default: only when no password file is given)" };
+var root = new RootCommand("MqttIoT embedded MQTT v5 broker") { port, bind, data, passwd, acl, anonymous };
 root.SetAction(async (parse, ct) =>
 {
     var builder = Host.CreateApplicationBuilder();
@@ -17,6 +20,9 @@ root.SetAction(async (parse, ct) =>
         Port = parse.GetValue(port),
         BindAddress = IPAddress.Parse(parse.GetValue(bind)!),
         DataDirectory = parse.GetValue(data),
+        PasswordFile = parse.GetValue(passwd),
+        AclFile = parse.GetValue(acl),
+        AllowAnonymous = parse.GetValue(anonymous) || parse.GetValue(passwd) is null,
     });
     await builder.Build().RunAsync(ct);
     return 0;

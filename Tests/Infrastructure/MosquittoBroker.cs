@@ -121,7 +121,8 @@ public sealed class MosquittoBroker : IAsyncDisposable
         }
     }
 
-    private static async Task WritePasswordFileAsync(string path, IEnumerable<string> users)
+    /// <summary>Writes a password file with the real mosquitto_passwd: every user gets <see cref="Password"/>.</summary>
+    public static async Task WritePasswordFileAsync(string path, IEnumerable<string> users)
     {
         File.Delete(path);
         bool first = true;

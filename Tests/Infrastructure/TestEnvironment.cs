@@ -61,13 +61,12 @@ public sealed class TestEnvironment : IAsyncDisposable
     /// <summary>Adds a broker user (a gateway's is its escaped station id); takes effect at the next broker start.</summary>
     public void AddUser(string user) => _users.Add(user);
 
-    /// <summary>Credentials for a gateway of <paramref name="station"/>, or none on the anonymous embedded broker.</summary>
+    /// <summary>Credentials for a gateway of <paramref name="station"/>: its escaped station id, as auth/acl wants.</summary>
     public (string? User, string? Password) GatewayCredentials(string station) =>
-        UseMosquitto ? (Sdk.Contract.TopicSegment.Escape(station), MosquittoBroker.Password) : (null, null);
+        (Sdk.Contract.TopicSegment.Escape(station), MosquittoBroker.Password);
 
     /// <summary>Credentials for clients.</summary>
-    public (string? User, string? Password) ClientCredentials =>
-        UseMosquitto ? (ClientUser, MosquittoBroker.Password) : (null, null);
+    public (string? User, string? Password) ClientCredentials => (ClientUser, MosquittoBroker.Password);
 
     public async Task StartBrokerAsync()
     {
@@ -76,10 +75,15 @@ public sealed class TestEnvironment : IAsyncDisposable
             _mosquitto = await MosquittoBroker.StartAsync(Port, Path.Combine(DataDirectory, "broker"), _users);
             return;
         }
+        // Both brokers run with the repository's ACL (auth/acl) and a password file of the test's users.
+        var passwd = Path.Combine(DataDirectory, "auth", "passwd");
+        Directory.CreateDirectory(Path.GetDirectoryName(passwd)!);
+        await MosquittoBroker.WritePasswordFileAsync(passwd, _users);
         Broker = new EmbeddedBroker(new BrokerOptions
         {
             Port = Port, BindAddress = IPAddress.Loopback, DataDirectory = Path.Combine(DataDirectory, "broker"),
             FlushInterval = TimeSpan.FromMilliseconds(50),
+            PasswordFile = passwd, AclFile = Path.Combine(MosquittoBroker.RepositoryRoot, "auth", "acl"), AllowAnonymous = false,
         }, LoggerFactory.CreateLogger<EmbeddedBroker>());
         await Broker.StartAsync(Deadline.Token());
     }
