@@ -32,8 +32,18 @@ public sealed partial class EmbeddedBroker : IAsyncDisposable
             .WithDefaultEndpointBoundIPAddress(options.BindAddress)
             .WithDefaultEndpointPort(options.Port)
             .WithMaxPendingMessagesPerClient(options.MaxPendingMessagesPerClient)
+            // Keep a session that asked for it (CleanStart false, expiry > 0) across a disconnect, with its
+            // subscriptions and queued QoS 1 messages; without this MQTTnet drops every session at disconnect.
+            .WithPersistentSessions(true)
             .Build();
-        _server = new MqttServerFactory().CreateMqttServer(serverOptions);
+        // MQTTnet's own warnings and errors (a failed handshake, a dropped session) belong in our log.
+        var mqttLog = new MQTTnet.Diagnostics.Logger.MqttNetEventLogger("broker");
+        mqttLog.LogMessagePublished += (_, e) =>
+        {
+            if (e.LogMessage.Level >= MQTTnet.Diagnostics.Logger.MqttNetLogLevel.Warning)
+                LogMqttNet(e.LogMessage.Level.ToString(), e.LogMessage.Source, e.LogMessage.Message, e.LogMessage.Exception);
+        };
+        _server = new MqttServerFactory().CreateMqttServer(serverOptions, mqttLog);
         _access = new Auth.BrokerAccessControl(
             options.PasswordFile is { } passwd ? Auth.PasswordFile.Load(passwd) : null,
             options.AclFile is { } acl ? Auth.AclFile.Load(acl) : null,
@@ -142,6 +152,9 @@ public sealed partial class EmbeddedBroker : IAsyncDisposable
         _store!.Clear();
         return Task.CompletedTask;
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "MQTTnet {Level} in {Source}: {Message}")]
+    private partial void LogMqttNet(string level, string source, string message, Exception? exception);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Broker listening on {Address}:{Port}, retained messages in {Store}")]
     private partial void LogStarted(string address, int port, string store);

@@ -16,6 +16,8 @@ public sealed class GatewayCommandLine
     public Option<string?> Username { get; } = new("--username") { Description = "Broker user name (for a gateway: its station id)" };
     /// <summary>Broker password.</summary>
     public Option<string?> Password { get; } = new("--password") { Description = "Broker password (or the MQTTIOT_PASSWORD environment variable)" };
+    /// <summary>MQTT keep-alive in seconds: the broker publishes the gateway's last will after 1.5 times this without a word.</summary>
+    public Option<int> KeepAlive { get; } = new("--keep-alive") { Description = "MQTT keep-alive in seconds", DefaultValueFactory = _ => 15 };
     /// <summary>Topic root.</summary>
     public Option<string> Root { get; } = new("--root") { Description = "Topic root", DefaultValueFactory = _ => TopicTree.DefaultRoot };
     /// <summary>Backend kind.</summary>
@@ -32,7 +34,7 @@ public sealed class GatewayCommandLine
     /// <summary>Adds the options to a command.</summary>
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Host, Port, Username, Password, Root, Backend, Station, Devices, NotifyMs, AutoConnect }) command.Options.Add(option);
+        foreach (var option in new Option[] { Host, Port, Username, Password, KeepAlive, Root, Backend, Station, Devices, NotifyMs, AutoConnect }) command.Options.Add(option);
     }
 
     /// <summary>Gateway options from the parsed command line.</summary>
@@ -43,6 +45,7 @@ public sealed class GatewayCommandLine
         {
             Host = parse.GetValue(Host)!, Port = parse.GetValue(Port), Username = parse.GetValue(Username),
             Password = parse.GetValue(Password) ?? Environment.GetEnvironmentVariable("MQTTIOT_PASSWORD"),
+            KeepAlive = TimeSpan.FromSeconds(parse.GetValue(KeepAlive)),
         },
     };
 

@@ -10,6 +10,8 @@ public sealed class GatewayOptions
     public MqttSessionOptions Mqtt { get; set; } = new();
     /// <summary>Topic root.</summary>
     public string Root { get; set; } = TopicTree.DefaultRoot;
+    /// <summary>Keep a broker session across short disconnects (5 minutes unless Mqtt.SessionExpiry says otherwise), so requests sent meanwhile are not lost.</summary>
+    public bool PersistentSession { get; set; } = true;
     /// <summary>Start the station when the gateway starts.</summary>
     public bool AutoStart { get; set; } = true;
     /// <summary>Requests executing at once, over all devices.</summary>
@@ -20,6 +22,10 @@ public sealed class GatewayOptions
     public int MaxRequestBytes { get; set; } = 64 * 1024;
     /// <summary>Deadline of a request that carries no MessageExpiryInterval.</summary>
     public TimeSpan DefaultRequestTimeout { get; set; } = TimeSpan.FromSeconds(30);
+    /// <summary>How long a reply is remembered to answer a redelivered request (same response topic and correlation) without executing it again.</summary>
+    public TimeSpan DuplicateWindow { get; set; } = TimeSpan.FromMinutes(5);
+    /// <summary>How many recent replies are remembered at most.</summary>
+    public int MaxRememberedReplies { get; set; } = 20_000;
     /// <summary>Outgoing events queued before notifications are dropped (state is never dropped).</summary>
     public int MaxQueuedEvents { get; set; } = 100_000;
 
@@ -30,6 +36,7 @@ public sealed class GatewayOptions
         if (MaxConcurrency <= 0 || MaxPending < MaxConcurrency) throw new ArgumentException("need 0 < MaxConcurrency <= MaxPending");
         if (MaxRequestBytes <= 0) throw new ArgumentException("MaxRequestBytes must be positive");
         if (DefaultRequestTimeout <= TimeSpan.Zero) throw new ArgumentException("DefaultRequestTimeout must be positive");
+        if (DuplicateWindow < TimeSpan.Zero || MaxRememberedReplies < 0) throw new ArgumentException("DuplicateWindow and MaxRememberedReplies cannot be negative");
         if (MaxQueuedEvents <= 0) throw new ArgumentException("MaxQueuedEvents must be positive");
     }
 }

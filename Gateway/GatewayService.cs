@@ -37,6 +37,8 @@ public sealed partial class GatewayService : IAsyncDisposable
         Topics = new TopicTree(options.Root);
         var mqtt = options.Mqtt;
         if (string.IsNullOrEmpty(mqtt.ClientId)) mqtt.ClientId = $"gateway-{station.Id}";
+        // Requests that arrive while the gateway is briefly away wait in its broker session (their expiry still counts).
+        if (options.PersistentSession && mqtt.SessionExpiry == TimeSpan.Zero) mqtt.SessionExpiry = TimeSpan.FromMinutes(5);
         mqtt.Will = new MqttWill(Topics.StationAvailability(station.Id), "offline"u8.ToArray());
         _session = new MqttSession(mqtt, loggerFactory.CreateLogger<MqttSession>(), _time);
         _publisher = new StatePublisher(station, _session, Topics, options, loggerFactory.CreateLogger<StatePublisher>(), _time);
@@ -101,6 +103,9 @@ public sealed partial class GatewayService : IAsyncDisposable
         }
         await _session.DisposeAsync().ConfigureAwait(false);
     }
+
+    /// <summary>Drops the broker connection as a network failure would; the gateway reconnects by itself. For fault tests.</summary>
+    public Task DropConnectionAsync() => _session.DropConnectionAsync();
 
     /// <summary>Drops the broker connection as a crash would (the last will fires). For fault tests.</summary>
     public async Task AbortAsync()

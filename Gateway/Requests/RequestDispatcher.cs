@@ -30,6 +30,7 @@ internal sealed partial class RequestDispatcher
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _deviceLocks = new(StringComparer.Ordinal);
     private int _inFlight;
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly RecentReplies _recent;
 
     public RequestDispatcher(GatewayOptions options, IStationBackend station, HandlerTable handlers, MqttSession session,
         TopicTree topics, ILogger logger, TimeProvider time)
@@ -45,6 +46,7 @@ internal sealed partial class RequestDispatcher
         {
             SingleReader = true, FullMode = BoundedChannelFullMode.Wait,
         });
+        _recent = new RecentReplies(options.DuplicateWindow, options.MaxRememberedReplies, time);
         _pending = new SemaphoreSlim(options.MaxPending);
         _executing = new SemaphoreSlim(options.MaxConcurrency);
     }
@@ -87,6 +89,8 @@ internal sealed partial class RequestDispatcher
         var message = item.Message;
         string? replyTo = message.ResponseTopic;
         string? correlationId = null;
+        string? dedupeKey = null;
+        MqttApplicationMessage? reply = null;
         try
         {
             if (!Responder.TryParseBody(message.Payload, _options.MaxRequestBytes, ContractJson.Default.RequestBody, Empty, out var body, out var parseError))
@@ -103,18 +107,35 @@ internal sealed partial class RequestDispatcher
                 replyTo = null;
             }
 
+            dedupeKey = DedupeKey(message, replyTo, correlationId);
+            if (dedupeKey is not null && !_recent.TryClaim(dedupeKey, out var earlier))
+            {
+                // Already executed (or executing): answer again with the same reply, never run it twice.
+                LogDuplicate(message.Topic);
+                if (await earlier.ConfigureAwait(false) is { } again) await ReplyAsync(again).ConfigureAwait(false);
+                dedupeKey = null;
+                return;
+            }
+
             var result = await ExecuteAsync(item, body, stopping).ConfigureAwait(false);
             if (replyTo is not null)
-                await ReplyAsync(Responder.Ok(replyTo, message.CorrelationData, correlationId, result.Value, result.TypeInfo)).ConfigureAwait(false);
+            {
+                reply = Responder.Ok(replyTo, message.CorrelationData, correlationId, result.Value, result.TypeInfo);
+                await ReplyAsync(reply).ConfigureAwait(false);
+            }
         }
         catch (Exception ex)
         {
             var (code, text) = Classify(ex, item, stopping);
             if (replyTo is not null && _topics.IsAllowedResponseTopic(replyTo))
-                await ReplyAsync(Responder.Error(replyTo, message.CorrelationData, correlationId, code, text)).ConfigureAwait(false);
+            {
+                reply = Responder.Error(replyTo, message.CorrelationData, correlationId, code, text);
+                await ReplyAsync(reply).ConfigureAwait(false);
+            }
         }
         finally
         {
+            if (dedupeKey is not null) _recent.Complete(dedupeKey, reply);
             _pending.Release();
             Release();
         }
@@ -183,6 +204,14 @@ internal sealed partial class RequestDispatcher
         }
     }
 
+    /// <summary>Who asked and which of their requests this is; null when the request cannot be told apart from others.</summary>
+    private static string? DedupeKey(ReceivedMessage message, string? replyTo, string? correlationId)
+    {
+        if (replyTo is null) return null;
+        if (message.CorrelationData is { Length: > 0 } data) return $"{replyTo}\n{Convert.ToHexString(data)}";
+        return correlationId is { Length: > 0 } ? $"{replyTo}\n#{correlationId}" : null;
+    }
+
     private static string BudgetText(Incoming item) =>
         item.Message.MessageExpiryInterval > 0 ? $"{item.Message.MessageExpiryInterval} s" : "the default timeout";
 
@@ -204,6 +233,9 @@ internal sealed partial class RequestDispatcher
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Request on {Topic} names response topic '{ResponseTopic}', which is not allowed; no reply sent")]
     private partial void LogRefusedResponseTopic(string topic, string responseTopic);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Request on {Topic} is a duplicate of a recent one: answered again, not executed")]
+    private partial void LogDuplicate(string topic);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not send the reply to {Topic}: {Error}")]
     private partial void LogReplyFailed(string topic, string error);

@@ -133,14 +133,28 @@ public sealed partial class MqttSession : IAsyncDisposable
         {
             try
             {
+                // Leaving for good: the broker may drop the session now (a persistent one would keep our
+                // subscriptions, and requests to us would wait for nobody instead of failing at once).
                 await _client.DisconnectAsync(new MqttClientDisconnectOptionsBuilder()
-                    .WithReason(MqttClientDisconnectOptionsReason.NormalDisconnection).Build(), CancellationToken.None).ConfigureAwait(false);
+                    .WithReason(MqttClientDisconnectOptionsReason.NormalDisconnection)
+                    .WithSessionExpiryInterval(0).Build(), CancellationToken.None).ConfigureAwait(false);
             }
             catch (Exception ex) { LogSendFailed(ex.Message); }
         }
         _client.Dispose();
         _stopping.Dispose();
         _disconnected.Dispose();
+    }
+
+    /// <summary>
+    /// Drops the connection as a network failure would (the broker publishes the last will and keeps a persistent
+    /// session) and lets the session reconnect by itself. For fault tests.
+    /// </summary>
+    public async Task DropConnectionAsync()
+    {
+        if (!_client.IsConnected) return;
+        await _client.DisconnectAsync(new MqttClientDisconnectOptionsBuilder()
+            .WithReason(MqttClientDisconnectOptionsReason.DisconnectWithWillMessage).Build(), CancellationToken.None).ConfigureAwait(false);
     }
 
     /// <summary>Drops the connection without a DISCONNECT packet, so the broker publishes the last will. For tests of crash paths.</summary>
@@ -158,7 +172,8 @@ public sealed partial class MqttSession : IAsyncDisposable
             .WithTcpServer(_options.Host, _options.Port)
             .WithProtocolVersion(MqttProtocolVersion.V500)
             .WithClientId(ClientId)
-            .WithCleanStart(true)
+            .WithCleanStart(_options.SessionExpiry == TimeSpan.Zero)
+            .WithSessionExpiryInterval((uint)_options.SessionExpiry.TotalSeconds)
             .WithKeepAlivePeriod(_options.KeepAlive)
             .WithTimeout(_options.ConnectTimeout);
         if (_options.Username is not null) builder.WithCredentials(_options.Username, _options.Password ?? "");

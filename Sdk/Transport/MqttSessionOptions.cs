@@ -21,6 +21,12 @@ public sealed class MqttSessionOptions
     public TimeSpan ReconnectMinDelay { get; set; } = TimeSpan.FromMilliseconds(100);
     /// <summary>Longest wait between reconnect attempts.</summary>
     public TimeSpan ReconnectMaxDelay { get; set; } = TimeSpan.FromSeconds(5);
+    /// <summary>
+    /// How long the broker keeps this client's session (subscriptions and queued QoS 1 messages) after the connection
+    /// drops; zero starts clean every time. With a fixed <see cref="ClientId"/>, what arrives during a short outage
+    /// is delivered after the reconnect.
+    /// </summary>
+    public TimeSpan SessionExpiry { get; set; } = TimeSpan.Zero;
     /// <summary>Retained last will, published by the broker if the connection dies.</summary>
     public MqttWill? Will { get; set; }
 
@@ -29,6 +35,8 @@ public sealed class MqttSessionOptions
     {
         if (string.IsNullOrWhiteSpace(Host)) throw new ArgumentException("Host is required");
         if (Port is <= 0 or > 65535) throw new ArgumentException($"Port {Port} is out of range");
+        if (SessionExpiry < TimeSpan.Zero || SessionExpiry.TotalSeconds > uint.MaxValue) throw new ArgumentException("SessionExpiry is out of range");
+        if (SessionExpiry > TimeSpan.Zero && string.IsNullOrEmpty(ClientId)) throw new ArgumentException("a persistent session needs a fixed ClientId");
         if (ReconnectMinDelay <= TimeSpan.Zero || ReconnectMaxDelay < ReconnectMinDelay)
             throw new ArgumentException("Reconnect delays must be positive and min <= max");
     }

@@ -51,9 +51,9 @@ public sealed class RawClient : IAsyncDisposable
         _session.PublishAsync(Build(topic, payload, retain, responseTopic, correlation, expiry), Deadline.Token());
 
     /// <summary>Sends a request with ResponseTopic and CorrelationData and waits for the reply.</summary>
-    public async Task<ReceivedMessage> RequestAsync(string topic, byte[] payload, uint expiry = 10, TimeSpan? timeout = null)
+    public async Task<ReceivedMessage> RequestAsync(string topic, byte[] payload, uint expiry = 10, TimeSpan? timeout = null, byte[]? correlation = null)
     {
-        var correlation = Guid.NewGuid().ToByteArray();
+        correlation ??= Guid.NewGuid().ToByteArray();
         var tcs = new TaskCompletionSource<ReceivedMessage>(TaskCreationOptions.RunContinuationsAsynchronously);
         _replies[Convert.ToHexString(correlation)] = tcs;
         await PublishAsync(topic, payload, responseTopic: ReplyTopic, correlation: correlation, expiry: expiry);

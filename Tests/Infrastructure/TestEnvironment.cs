@@ -47,12 +47,13 @@ public sealed class TestEnvironment : IAsyncDisposable
 
     /// <summary>Starts a broker and, unless told otherwise, a gateway whose simulated station is started and has discovered and connected its devices.</summary>
     public static async Task<TestEnvironment> StartAsync(Action<SimulatedStationOptions>? configure = null, bool gateway = true,
-        bool connectAll = true, Action<GatewayOptions>? configureGateway = null)
+        bool connectAll = true, Action<GatewayOptions>? configureGateway = null, IEnumerable<string>? users = null)
     {
         var env = new TestEnvironment(FreePort.Next(), Directory.CreateTempSubdirectory("mqttiot-test-").FullName);
         var station = new SimulatedStationOptions();
         configure?.Invoke(station);
         env.AddUser(Sdk.Contract.TopicSegment.Escape(station.StationId));
+        foreach (var user in users ?? []) env.AddUser(user);
         await env.StartBrokerAsync();
         if (gateway) await env.StartGatewayAsync(configure, connectAll, configureGateway);
         return env;
