@@ -22,6 +22,9 @@ public sealed partial class OpcUaSession
     private int _outstandingPublishRequests;
     private int _clientHandle;
 
+    /// <summary>How many Publish requests the session keeps outstanding now (lowered by BadTooManyPublishRequests).</summary>
+    public int PublishRequestTarget { get { lock (_publishLock) return _targetPublishRequests; } }
+
     /// <summary>Publish requests now waiting at the server.</summary>
     public int OutstandingPublishRequests { get { lock (_publishLock) return _outstandingPublishRequests; } }
 

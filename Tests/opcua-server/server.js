@@ -10,7 +10,7 @@
 //   Pump1             Speed (Float, writable), Running (Boolean, writable), no methods
 //   Bulk              300 variables Tag000..Tag299 (Int16): a browse of it needs BrowseNext and chunked messages,
 //                     Blob (ByteString, 40,000 bytes, writable): reads and writes of it are chunked
-// Users: anonymous, and operator / secret.
+// Users: anonymous, and operator / secret (password encrypted for the server certificate, RSA-OAEP).
 "use strict";
 
 const path = require("path");
@@ -98,8 +98,10 @@ async function main() {
     serverCertificateManager,
     certificateFile: path.join(pkiFolder, "server_certificate.pem"),
     privateKeyFile: path.join(pkiFolder, "own", "private", "private_key.pem"),
-    securityPolicies: [SecurityPolicy.None],
-    securityModes: [MessageSecurityMode.None],
+    // node-opcua offers user names on the None endpoint only when a secure policy exists to encrypt the password
+    // with (the token policy then says Basic256Sha256); the client under test uses the None endpoint only.
+    securityPolicies: [SecurityPolicy.None, SecurityPolicy.Basic256Sha256],
+    securityModes: [MessageSecurityMode.None, MessageSecurityMode.SignAndEncrypt],
     allowAnonymous: true,
     userManager: { isValidUser: (user, password) => user === "operator" && password === "secret" },
     buildInfo: { productName: "MqttIoT test server", manufacturerName: "MqttIoT" },
