@@ -56,22 +56,34 @@ public sealed partial class OpcUaSession
         CancellationToken cancellationToken)
     {
         var handles = items.Select(_ => unchecked((uint)Interlocked.Increment(ref _clientHandle))).ToArray();
-        var (_, d) = await CallServiceAsync("CreateMonitoredItems", EncodingIds.CreateMonitoredItemsRequest, EncodingIds.CreateMonitoredItemsResponse, e =>
+        // Known before the request leaves: the first value may be published before this response is read.
+        for (int i = 0; i < items.Count; i++)
+            subscription.Reserve(new MonitoredItem(handles[i], 0, items[i].ItemToMonitor, StatusCode.Good, items[i].SamplingIntervalMs));
+        BinaryDecoder d;
+        try
         {
-            e.WriteUInt32(subscription.Id);
-            e.WriteInt32((int)TimestampsToReturn.Both);
-            e.WriteInt32(items.Count);
-            for (int i = 0; i < items.Count; i++)
+            (_, d) = await CallServiceAsync("CreateMonitoredItems", EncodingIds.CreateMonitoredItemsRequest, EncodingIds.CreateMonitoredItemsResponse, e =>
             {
-                items[i].ItemToMonitor.Encode(e);
-                e.WriteInt32(2); // MonitoringMode: Reporting
-                e.WriteUInt32(handles[i]);
-                e.WriteDouble(items[i].SamplingIntervalMs);
-                e.WriteExtensionObject(null); // Filter: the default data change filter
-                e.WriteUInt32(items[i].QueueSize);
-                e.WriteBoolean(items[i].DiscardOldest);
-            }
-        }, cancellationToken).ConfigureAwait(false);
+                e.WriteUInt32(subscription.Id);
+                e.WriteInt32((int)TimestampsToReturn.Both);
+                e.WriteInt32(items.Count);
+                for (int i = 0; i < items.Count; i++)
+                {
+                    items[i].ItemToMonitor.Encode(e);
+                    e.WriteInt32(2); // MonitoringMode: Reporting
+                    e.WriteUInt32(handles[i]);
+                    e.WriteDouble(items[i].SamplingIntervalMs);
+                    e.WriteExtensionObject(null); // Filter: the default data change filter
+                    e.WriteUInt32(items[i].QueueSize);
+                    e.WriteBoolean(items[i].DiscardOldest);
+                }
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            foreach (var handle in handles) subscription.Release(handle);
+            throw;
+        }
         int count = d.ReadInt32();
         if (count != items.Count) throw new OpcUaException(StatusCodes.BadUnknownResponse, $"CreateMonitoredItems returned {count} results for {items.Count} items");
         var created = new MonitoredItem[count];

@@ -55,7 +55,10 @@ public sealed class OpcUaSubscription
     {
         var created = await _session.CreateMonitoredItemsAsync(this, items, cancellationToken).ConfigureAwait(false);
         foreach (var item in created)
+        {
             if (item.StatusCode.IsGood) _items[item.ClientHandle] = item;
+            else _items.TryRemove(item.ClientHandle, out _);
+        }
         return created;
     }
 
@@ -68,6 +71,10 @@ public sealed class OpcUaSubscription
 
     /// <summary>DeleteSubscriptions for this one.</summary>
     public Task DeleteAsync(CancellationToken cancellationToken) => _session.DeleteSubscriptionAsync(this, cancellationToken);
+
+    internal void Reserve(MonitoredItem item) => _items[item.ClientHandle] = item;
+
+    internal void Release(uint clientHandle) => _items.TryRemove(clientHandle, out _);
 
     internal bool TryGetItem(uint clientHandle, out MonitoredItem item) => _items.TryGetValue(clientHandle, out item!);
 
