@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.Extensions.Logging;
 using MqttIoT.Broker;
 using MqttIoT.Gateway;
+using MqttIoT.Gateway.Backends;
 using MqttIoT.Gateway.Backends.Simulated;
 using MqttIoT.Sdk;
 
@@ -9,7 +10,8 @@ namespace MqttIoT.Tests.Infrastructure;
 
 /// <summary>
 /// A whole system on loopback for one test: the embedded broker in-process on a free port (with a temporary
-/// data folder), a gateway on a simulated station, and as many Sdk clients as the test wants.
+/// data folder), a gateway on a simulated station (or on any backend the test passes), and as many Sdk clients as
+/// the test wants.
 /// </summary>
 public sealed class TestEnvironment : IAsyncDisposable
 {
@@ -29,6 +31,8 @@ public sealed class TestEnvironment : IAsyncDisposable
     public EmbeddedBroker? Broker { get; private set; }
     public GatewayService Gateway { get; private set; } = null!;
     public SimulatedStation Station { get; private set; } = null!;
+    /// <summary>The backend the gateway hosts, simulated or not.</summary>
+    public IStationBackend Backend { get; private set; } = null!;
 
     /// <summary>Starts a broker and, unless told otherwise, a gateway whose simulated station is started and has discovered and connected its devices.</summary>
     public static async Task<TestEnvironment> StartAsync(Action<SimulatedStationOptions>? configure = null, bool gateway = true,
@@ -37,6 +41,16 @@ public sealed class TestEnvironment : IAsyncDisposable
         var env = new TestEnvironment(FreePort.Next(), Directory.CreateTempSubdirectory("mqttiot-test-").FullName);
         await env.StartBrokerAsync();
         if (gateway) await env.StartGatewayAsync(configure, connectAll, configureGateway);
+        return env;
+    }
+
+    /// <summary>Starts a broker and a gateway on the backend <paramref name="backend"/> makes with the environment's loggers (disposed with it).</summary>
+    public static async Task<TestEnvironment> StartAsync(Func<ILoggerFactory, IStationBackend> backend, bool connectAll = true,
+        Action<GatewayOptions>? configureGateway = null)
+    {
+        var env = new TestEnvironment(FreePort.Next(), Directory.CreateTempSubdirectory("mqttiot-test-").FullName);
+        await env.StartBrokerAsync();
+        await env.StartGatewayAsync(backend(env.LoggerFactory), connectAll, configureGateway);
         return env;
     }
 
@@ -67,17 +81,24 @@ public sealed class TestEnvironment : IAsyncDisposable
         };
         configure?.Invoke(options);
         Station = new SimulatedStation(options);
-        _owned.Add(Station);
+        return await StartGatewayAsync(Station, connectAll && options.DeviceCount > 0, configureGateway);
+    }
+
+    /// <summary>A gateway on any backend; with <paramref name="connectAll"/>, discovery runs and every device found is connected.</summary>
+    public async Task<GatewayService> StartGatewayAsync(IStationBackend backend, bool connectAll = true, Action<GatewayOptions>? configureGateway = null)
+    {
+        Backend = backend;
+        _owned.Add(backend);
         var gatewayOptions = new GatewayOptions { Mqtt = FastReconnect(new() { Port = Port }) };
         configureGateway?.Invoke(gatewayOptions);
-        Gateway = new GatewayService(gatewayOptions, Station, LoggerFactory);
+        Gateway = new GatewayService(gatewayOptions, backend, LoggerFactory);
         _owned.Insert(0, Gateway);
         await Gateway.StartAsync(Deadline.Token());
-        if (connectAll && options.DeviceCount > 0)
+        if (connectAll)
         {
             // Discover and connect through the real request path, the way a client would.
             await using var client = await ConnectClientAsync();
-            var station = client.GetStation(options.StationId);
+            var station = client.GetStation(backend.Id);
             await using var discovered = await station.SubscribeToEventsAsync(Sdk.Contract.StationEventType.DiscoveryStopped);
             await station.StartDiscoveryAsync();
             await discovered.WaitForAsync(_ => true);
