@@ -8,7 +8,7 @@ using MqttIoT.OpcUa.Tests.Infrastructure;
 namespace MqttIoT.OpcUa.Tests;
 
 /// <summary>Subscriptions, monitored items and the publish loop against node-opcua; and a server that goes away.</summary>
-public class SubscriptionTests(OpcUaServerFixture fixture) : IClassFixture<OpcUaServerFixture>
+public class SubscriptionTests(OpcUaServerFixture fixture, Xunit.Abstractions.ITestOutputHelper output) : IClassFixture<OpcUaServerFixture>
 {
     private static readonly NodeId Temperature = NodeId.Parse("ns=1;s=Boiler2.Temperature");
     private static readonly NodeId Label = NodeId.Parse("ns=1;s=Boiler2.Label");
@@ -85,16 +85,21 @@ public class SubscriptionTests(OpcUaServerFixture fixture) : IClassFixture<OpcUa
         session.ConnectionLost += ex => { Interlocked.Increment(ref count); lost.TrySetResult(ex); };
         await session.CreateSubscriptionAsync(new SubscriptionOptions(), Deadline());
 
+        var watch = Stopwatch.StartNew();
         await server.StopAsync();
+        output.WriteLine($"server killed after {watch.ElapsedMilliseconds} ms");
         var reason = await lost.Task.WaitAsync(TimeSpan.FromSeconds(15));
+        output.WriteLine($"connection loss seen after {watch.ElapsedMilliseconds} ms: {reason.Message}");
         reason.Status.IsBad.Should().BeTrue();
         session.IsConnected.Should().BeFalse();
         var act = () => session.ReadValueAsync(WellKnownNodes.ServerCurrentTime, Deadline());
         (await act.Should().ThrowAsync<OpcUaException>()).Which.Status.Code.Should().Be(StatusCodes.BadServerNotConnected);
         await session.DisposeAsync();
         count.Should().Be(1);
+        output.WriteLine($"disposed after {watch.ElapsedMilliseconds} ms");
 
         await server.RestartAsync();
+        output.WriteLine($"server back after {watch.ElapsedMilliseconds} ms");
         await using var again = await OpcUaSession.ConnectAsync(new OpcUaClientOptions { EndpointUrl = server.EndpointUrl }, cancellationToken: Deadline());
         (await again.ReadValueAsync(WellKnownNodes.ServerCurrentTime, Deadline())).StatusCode.IsGood.Should().BeTrue();
     }

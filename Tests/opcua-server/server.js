@@ -13,6 +13,8 @@
 // Users: anonymous, and operator / secret (password encrypted for the server certificate, RSA-OAEP).
 "use strict";
 
+const fs = require("fs");
+const os = require("os");
 const path = require("path");
 const {
   OPCUAServer, OPCUACertificateManager, Variant, DataType, StatusCodes, SecurityPolicy, MessageSecurityMode,
@@ -86,9 +88,27 @@ function addBoiler(namespace, plant, name, timers) {
   });
 }
 
+// Each running server works on its own copy of the prepared PKI folder: node-opcua guards the folder with lock
+// files, which a killed server leaves behind (the next start would wait for them to go stale) and which two
+// servers started at once would contend for.
+function privatePki() {
+  if (prepareOnly) return pkiFolder;
+  // Copies left by servers that were killed (their pid is in the name) are removed here.
+  for (const name of fs.readdirSync(os.tmpdir())) {
+    const match = /^mqttiot-opcua-(\d+)-/.exec(name);
+    if (!match) continue;
+    try { process.kill(Number(match[1]), 0); } catch { fs.rmSync(path.join(os.tmpdir(), name), { recursive: true, force: true }); }
+  }
+  const copy = fs.mkdtempSync(path.join(os.tmpdir(), `mqttiot-opcua-${process.pid}-`));
+  fs.cpSync(pkiFolder, copy, { recursive: true, filter: (src) => !src.endsWith(".mutex") && path.basename(src) !== "mutex" });
+  process.on("exit", () => fs.rmSync(copy, { recursive: true, force: true }));
+  return copy;
+}
+
 async function main() {
+  const pki = privatePki();
   const serverCertificateManager = new OPCUACertificateManager({
-    rootFolder: pkiFolder,
+    rootFolder: pki,
     automaticallyAcceptUnknownCertificate: true,
   });
   const server = new OPCUAServer({
@@ -96,8 +116,8 @@ async function main() {
     hostname: "127.0.0.1",
     resourcePath: "/UA/MqttIoT",
     serverCertificateManager,
-    certificateFile: path.join(pkiFolder, "server_certificate.pem"),
-    privateKeyFile: path.join(pkiFolder, "own", "private", "private_key.pem"),
+    certificateFile: path.join(pki, "server_certificate.pem"),
+    privateKeyFile: path.join(pki, "own", "private", "private_key.pem"),
     // node-opcua offers user names on the None endpoint only when a secure policy exists to encrypt the password
     // with (the token policy then says Basic256Sha256); the client under test uses the None endpoint only.
     securityPolicies: [SecurityPolicy.None, SecurityPolicy.Basic256Sha256],
