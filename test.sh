@@ -19,6 +19,8 @@ install_debian() {
 }
 
 install_debian mosquitto mosquitto-clients
+# The OPC UA test server (node-opcua from npm, into Tests/opcua-server/node_modules).
+if ! bash Tests/opcua-server/install.sh; then echo "0 passed, 1 failed"; exit 1; fi
 # (A broker the package may have started on 1883 does not matter: the tests start their own on free ports.)
 
 results=$(mktemp -d)
@@ -44,6 +46,10 @@ run_suite() {
 
 # The whole end-to-end suite on the embedded broker, then again on a real Mosquitto from mosquitto.conf
 # (the contract, documentation and packaging checks do not depend on the broker and run once).
+# The OPC UA client library against a real node-opcua server.
+log "suite: opcua-client"
+dotnet test OpcUa.Tests/MqttIoT.OpcUa.Tests.csproj -c Debug --no-build -nologo \
+  --logger "trx;LogFileName=opcua-client.trx" --results-directory "$results" "$@" || status=1
 run_suite embedded MQTTIOT_TEST_BROKER=embedded -- "$@"
 run_suite mosquitto MQTTIOT_TEST_BROKER=mosquitto -- --filter "FullyQualifiedName!~ContractTests&FullyQualifiedName!~TopicsDocTests&FullyQualifiedName!~SdkPackageTests" "$@"
 

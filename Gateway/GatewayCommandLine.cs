@@ -1,5 +1,8 @@
 using System.CommandLine;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using MqttIoT.Gateway.Backends;
+using MqttIoT.Gateway.Backends.OpcUa;
 using MqttIoT.Gateway.Backends.Simulated;
 using MqttIoT.Sdk.Contract;
 
@@ -21,7 +24,7 @@ public sealed class GatewayCommandLine
     /// <summary>Topic root.</summary>
     public Option<string> Root { get; } = new("--root") { Description = "Topic root", DefaultValueFactory = _ => TopicTree.DefaultRoot };
     /// <summary>Backend kind.</summary>
-    public Option<string> Backend { get; } = new("--backend") { Description = "Station backend: simulated", DefaultValueFactory = _ => "simulated" };
+    public Option<string> Backend { get; } = new("--backend") { Description = "Station backend: simulated or opcua", DefaultValueFactory = _ => "simulated" };
     /// <summary>Station id.</summary>
     public Option<string> Station { get; } = new("--station") { Description = "Station id", DefaultValueFactory = _ => "sim-1" };
     /// <summary>Simulated device count.</summary>
@@ -31,10 +34,16 @@ public sealed class GatewayCommandLine
     /// <summary>Discover and connect every simulated device at start.</summary>
     public Option<bool> AutoConnect { get; } = new("--auto-connect") { Description = "Discover and connect every simulated device at start, watching temperatures", DefaultValueFactory = _ => true };
 
+    /// <summary>OPC UA server endpoint.</summary>
+    public Option<string> Endpoint { get; } = new("--endpoint") { Description = "OPC UA server endpoint (backend opcua), opc.tcp://host:port/path; user and password from MQTTIOT_OPCUA_USER / MQTTIOT_OPCUA_PASSWORD" };
+    /// <summary>OPC UA folder whose objects are the devices.</summary>
+    public Option<string> OpcUaRoot { get; } = new("--opcua-root") { Description = "OPC UA folder whose objects are the devices (backend opcua)", DefaultValueFactory = _ => "i=85" };
+
     /// <summary>Adds the options to a command.</summary>
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Host, Port, Username, Password, KeepAlive, Root, Backend, Station, Devices, NotifyMs, AutoConnect }) command.Options.Add(option);
+        foreach (var option in new Option[] { Host, Port, Username, Password, KeepAlive, Root, Backend, Station, Devices, NotifyMs, AutoConnect, Endpoint, OpcUaRoot })
+            command.Options.Add(option);
     }
 
     /// <summary>Gateway options from the parsed command line.</summary>
@@ -50,7 +59,7 @@ public sealed class GatewayCommandLine
     };
 
     /// <summary>The backend the command line asks for.</summary>
-    public IStationBackend CreateBackend(ParseResult parse, TimeProvider time)
+    public IStationBackend CreateBackend(ParseResult parse, TimeProvider time, ILoggerFactory? loggerFactory = null)
     {
         var backend = parse.GetValue(Backend);
         return backend switch
@@ -63,7 +72,17 @@ public sealed class GatewayCommandLine
                 AutoDiscover = parse.GetValue(AutoConnect),
                 AutoConnect = parse.GetValue(AutoConnect),
             }, time),
-            _ => throw new ArgumentException($"unknown backend '{backend}' (this build has: simulated)"),
+            "opcua" => new OpcUaStation(new OpcUaStationOptions
+            {
+                StationId = parse.GetValue(Station)!,
+                Endpoint = parse.GetValue(Endpoint) ?? throw new ArgumentException("backend opcua needs --endpoint opc.tcp://host:port/path"),
+                RootNode = parse.GetValue(OpcUaRoot)!,
+                UserName = Environment.GetEnvironmentVariable("MQTTIOT_OPCUA_USER"),
+                Password = Environment.GetEnvironmentVariable("MQTTIOT_OPCUA_PASSWORD"),
+                AutoDiscover = parse.GetValue(AutoConnect),
+                AutoConnect = parse.GetValue(AutoConnect),
+            }, loggerFactory ?? NullLoggerFactory.Instance, time),
+            _ => throw new ArgumentException($"unknown backend '{backend}' (this build has: simulated, opcua)"),
         };
     }
 }

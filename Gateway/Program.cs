@@ -9,7 +9,8 @@ cli.AddTo(root);
 root.SetAction(async (parse, ct) =>
 {
     var builder = Host.CreateApplicationBuilder();
-    builder.Services.AddGateway(cli.GatewayOptions(parse), _ => cli.CreateBackend(parse, TimeProvider.System));
+    builder.Services.AddGateway(cli.GatewayOptions(parse), services => cli.CreateBackend(parse, TimeProvider.System,
+        services.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>()));
     await builder.Build().RunAsync(ct);
     return 0;
 });

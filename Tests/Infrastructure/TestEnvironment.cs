@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.Extensions.Logging;
 using MqttIoT.Broker;
 using MqttIoT.Gateway;
+using MqttIoT.Gateway.Backends;
 using MqttIoT.Gateway.Backends.Simulated;
 using MqttIoT.Sdk;
 
@@ -9,9 +10,9 @@ namespace MqttIoT.Tests.Infrastructure;
 
 /// <summary>
 /// A whole system on loopback for one test: a broker on a free port (with a temporary data folder), a gateway
-/// on a simulated station, and as many Sdk clients as the test wants. The broker is the embedded one in-process,
-/// or a real Mosquitto from the repository's mosquitto.conf (with its ACL) when MQTTIOT_TEST_BROKER=mosquitto:
-/// the whole suite runs on both.
+/// on a simulated station (or on any backend the test passes), and as many Sdk clients as the test wants. The
+/// broker is the embedded one in-process, or a real Mosquitto from the repository's mosquitto.conf (with its ACL)
+/// when MQTTIOT_TEST_BROKER=mosquitto: the whole suite runs on both.
 /// </summary>
 public sealed class TestEnvironment : IAsyncDisposable
 {
@@ -44,6 +45,8 @@ public sealed class TestEnvironment : IAsyncDisposable
     public MosquittoBroker? Mosquitto => _mosquitto;
     public GatewayService Gateway { get; private set; } = null!;
     public SimulatedStation Station { get; private set; } = null!;
+    /// <summary>The backend the gateway hosts, simulated or not.</summary>
+    public IStationBackend Backend { get; private set; } = null!;
 
     /// <summary>Starts a broker and, unless told otherwise, a gateway whose simulated station is started and has discovered and connected its devices.</summary>
     public static async Task<TestEnvironment> StartAsync(Action<SimulatedStationOptions>? configure = null, bool gateway = true,
@@ -68,6 +71,18 @@ public sealed class TestEnvironment : IAsyncDisposable
 
     /// <summary>Credentials for clients.</summary>
     public (string? User, string? Password) ClientCredentials => (ClientUser, MosquittoBroker.Password);
+
+    /// <summary>Starts a broker and a gateway on the backend <paramref name="backend"/> makes with the environment's loggers (disposed with it).</summary>
+    public static async Task<TestEnvironment> StartAsync(Func<ILoggerFactory, IStationBackend> backend, bool connectAll = true,
+        Action<GatewayOptions>? configureGateway = null)
+    {
+        var env = new TestEnvironment(FreePort.Next(), Directory.CreateTempSubdirectory("mqttiot-test-").FullName);
+        var station = backend(env.LoggerFactory);
+        env.AddUser(Sdk.Contract.TopicSegment.Escape(station.Id));
+        await env.StartBrokerAsync();
+        await env.StartGatewayAsync(station, connectAll, configureGateway);
+        return env;
+    }
 
     public async Task StartBrokerAsync()
     {
@@ -111,18 +126,25 @@ public sealed class TestEnvironment : IAsyncDisposable
         };
         configure?.Invoke(options);
         Station = new SimulatedStation(options);
-        _owned.Add(Station);
-        var (user, password) = GatewayCredentials(options.StationId);
+        return await StartGatewayAsync(Station, connectAll && options.DeviceCount > 0, configureGateway);
+    }
+
+    /// <summary>A gateway on any backend; with <paramref name="connectAll"/>, discovery runs and every device found is connected.</summary>
+    public async Task<GatewayService> StartGatewayAsync(IStationBackend backend, bool connectAll = true, Action<GatewayOptions>? configureGateway = null)
+    {
+        Backend = backend;
+        _owned.Add(backend);
+        var (user, password) = GatewayCredentials(backend.Id);
         var gatewayOptions = new GatewayOptions { Mqtt = FastReconnect(new() { Port = Port, Username = user, Password = password }) };
         configureGateway?.Invoke(gatewayOptions);
-        Gateway = new GatewayService(gatewayOptions, Station, LoggerFactory);
+        Gateway = new GatewayService(gatewayOptions, backend, LoggerFactory);
         _owned.Insert(0, Gateway);
         await Gateway.StartAsync(Deadline.Token());
-        if (connectAll && options.DeviceCount > 0)
+        if (connectAll)
         {
             // Discover and connect through the real request path, the way a client would.
             await using var client = await ConnectClientAsync();
-            var station = client.GetStation(options.StationId);
+            var station = client.GetStation(backend.Id);
             await using var discovered = await station.SubscribeToEventsAsync(Sdk.Contract.StationEventType.DiscoveryStopped);
             await station.StartDiscoveryAsync();
             await discovered.WaitForAsync(_ => true);

@@ -1,0 +1,37 @@
+using MqttIoT.OpcUa.Binary;
+
+namespace MqttIoT.OpcUa.Services;
+
+/// <summary>An endpoint of the server, as CreateSession returns them (OPC 10000-4 §7.14).</summary>
+/// <param name="EndpointUrl">The URL.</param>
+/// <param name="ServerCertificate">The server's certificate (DER), used to encrypt passwords.</param>
+/// <param name="SecurityMode">1 None, 2 Sign, 3 SignAndEncrypt.</param>
+/// <param name="SecurityPolicyUri">The channel's security policy.</param>
+/// <param name="UserIdentityTokens">The user identities it accepts.</param>
+public sealed record EndpointDescription(string? EndpointUrl, byte[]? ServerCertificate, int SecurityMode, string? SecurityPolicyUri,
+    IReadOnlyList<UserTokenPolicy> UserIdentityTokens)
+{
+    internal static EndpointDescription Decode(BinaryDecoder d)
+    {
+        var url = d.ReadString();
+        SkipApplicationDescription(d);
+        var certificate = d.ReadByteString();
+        int mode = d.ReadInt32();
+        var policy = d.ReadString();
+        var tokens = d.ReadList(() => UserTokenPolicy.Decode(d));
+        d.ReadString(); // TransportProfileUri
+        d.ReadByte(); // SecurityLevel
+        return new EndpointDescription(url, certificate, mode, policy, tokens);
+    }
+
+    internal static void SkipApplicationDescription(BinaryDecoder d)
+    {
+        d.ReadString(); // ApplicationUri
+        d.ReadString(); // ProductUri
+        d.ReadLocalizedText(); // ApplicationName
+        d.ReadInt32(); // ApplicationType
+        d.ReadString(); // GatewayServerUri
+        d.ReadString(); // DiscoveryProfileUri
+        d.ReadArray(d.ReadString); // DiscoveryUrls
+    }
+}
