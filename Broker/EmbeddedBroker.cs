@@ -14,6 +14,7 @@ public sealed partial class EmbeddedBroker : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly RetainedStore? _store;
     private readonly MqttServer _server;
+    private readonly SessionSupervisor _supervisor;
     private readonly CancellationTokenSource _stopping = new();
     private Task? _flusher;
 
@@ -31,9 +32,16 @@ public sealed partial class EmbeddedBroker : IAsyncDisposable
             .WithDefaultEndpointBoundIPAddress(options.BindAddress)
             .WithDefaultEndpointPort(options.Port)
             .WithMaxPendingMessagesPerClient(options.MaxPendingMessagesPerClient)
+            // MQTT v5 sessions outlive the connection for their Session Expiry Interval (3.1.2.11.2); MQTTnet's
+            // default drops every session at disconnect.
+            .WithPersistentSessions(true)
             .Build();
-        _server = new MqttServerFactory().CreateMqttServer(serverOptions);
+        // The MQTT v5 behaviours MQTTnet lacks are added around it: see README.md.
+        _supervisor = new SessionSupervisor(logger, _time);
+        _server = new MqttServerFactory().CreateMqttServer(serverOptions, [new Mqtt5ServerAdapter(_supervisor)]);
+        _supervisor.Attach(_server);
         _server.ValidatingConnectionAsync += OnValidatingConnectionAsync;
+        _server.InterceptingPublishAsync += OnInterceptingPublishAsync;
         if (_store is not null)
         {
             _server.LoadingRetainedMessageAsync += OnLoadingRetainedAsync;
@@ -74,6 +82,7 @@ public sealed partial class EmbeddedBroker : IAsyncDisposable
     {
         await StopAsync(CancellationToken.None).ConfigureAwait(false);
         _server.Dispose();
+        _supervisor.Dispose();
         _stopping.Dispose();
     }
 
@@ -105,6 +114,12 @@ public sealed partial class EmbeddedBroker : IAsyncDisposable
             e.AssignedClientIdentifier = "auto-" + Guid.NewGuid().ToString("N");
             e.ReasonCode = MQTTnet.Protocol.MqttConnectReasonCode.Success;
         }
+        return Task.CompletedTask;
+    }
+
+    private Task OnInterceptingPublishAsync(InterceptingPublishEventArgs e)
+    {
+        MessageExpiry.Stamp(e.ApplicationMessage, _time);
         return Task.CompletedTask;
     }
 
