@@ -14,6 +14,7 @@ public sealed partial class EmbeddedBroker : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly RetainedStore? _store;
     private readonly MqttServer _server;
+    private readonly SessionSupervisor _supervisor;
     private readonly CancellationTokenSource _stopping = new();
     private Task? _flusher;
     private readonly Auth.BrokerAccessControl _access;
@@ -32,8 +33,8 @@ public sealed partial class EmbeddedBroker : IAsyncDisposable
             .WithDefaultEndpointBoundIPAddress(options.BindAddress)
             .WithDefaultEndpointPort(options.Port)
             .WithMaxPendingMessagesPerClient(options.MaxPendingMessagesPerClient)
-            // Keep a session that asked for it (CleanStart false, expiry > 0) across a disconnect, with its
-            // subscriptions and queued QoS 1 messages; without this MQTTnet drops every session at disconnect.
+            // MQTT v5 sessions outlive the connection for their Session Expiry Interval (3.1.2.11.2); MQTTnet's
+            // default drops every session at disconnect.
             .WithPersistentSessions(true)
             .Build();
         // MQTTnet's own warnings and errors (a failed handshake, a dropped session) belong in our log.
@@ -43,13 +44,17 @@ public sealed partial class EmbeddedBroker : IAsyncDisposable
             if (e.LogMessage.Level >= MQTTnet.Diagnostics.Logger.MqttNetLogLevel.Warning)
                 LogMqttNet(e.LogMessage.Level.ToString(), e.LogMessage.Source, e.LogMessage.Message, e.LogMessage.Exception);
         };
-        _server = new MqttServerFactory().CreateMqttServer(serverOptions, mqttLog);
+        // The MQTT v5 behaviours MQTTnet lacks are added around it: see README.md.
+        _supervisor = new SessionSupervisor(logger, _time);
+        _server = new MqttServerFactory().CreateMqttServer(serverOptions, [new Mqtt5ServerAdapter(_supervisor)], mqttLog);
+        _supervisor.Attach(_server);
         _access = new Auth.BrokerAccessControl(
             options.PasswordFile is { } passwd ? Auth.PasswordFile.Load(passwd) : null,
             options.AclFile is { } acl ? Auth.AclFile.Load(acl) : null,
             options.AllowAnonymous, logger);
         _access.Attach(_server);
         _server.ValidatingConnectionAsync += OnValidatingConnectionAsync;
+        _server.InterceptingPublishAsync += OnInterceptingPublishAsync;
         if (_store is not null)
         {
             _server.LoadingRetainedMessageAsync += OnLoadingRetainedAsync;
@@ -90,6 +95,7 @@ public sealed partial class EmbeddedBroker : IAsyncDisposable
     {
         await StopAsync(CancellationToken.None).ConfigureAwait(false);
         _server.Dispose();
+        _supervisor.Dispose();
         _stopping.Dispose();
     }
 
@@ -122,6 +128,12 @@ public sealed partial class EmbeddedBroker : IAsyncDisposable
             e.AssignedClientIdentifier = "auto-" + Guid.NewGuid().ToString("N");
             e.ReasonCode = MQTTnet.Protocol.MqttConnectReasonCode.Success;
         }
+        return Task.CompletedTask;
+    }
+
+    private Task OnInterceptingPublishAsync(InterceptingPublishEventArgs e)
+    {
+        MessageExpiry.Stamp(e.ApplicationMessage, _time);
         return Task.CompletedTask;
     }
 

@@ -26,6 +26,8 @@ public sealed class TestEnvironment : IAsyncDisposable
     private readonly List<IAsyncDisposable> _owned = [];
     private readonly HashSet<string> _users = new(StringComparer.Ordinal) { "hub", ClientUser, "sim-1" };
     private MosquittoBroker? _mosquitto;
+    // An embedded broker with no users and no ACL, whatever the run's broker: for raw protocol tests (conformance).
+    private bool _open;
 
     private TestEnvironment(int port, string dataDirectory)
     {
@@ -50,9 +52,9 @@ public sealed class TestEnvironment : IAsyncDisposable
 
     /// <summary>Starts a broker and, unless told otherwise, a gateway whose simulated station is started and has discovered and connected its devices.</summary>
     public static async Task<TestEnvironment> StartAsync(Action<SimulatedStationOptions>? configure = null, bool gateway = true,
-        bool connectAll = true, Action<GatewayOptions>? configureGateway = null, IEnumerable<string>? users = null)
+        bool connectAll = true, Action<GatewayOptions>? configureGateway = null, IEnumerable<string>? users = null, bool openEmbeddedBroker = false)
     {
-        var env = new TestEnvironment(FreePort.Next(), Directory.CreateTempSubdirectory("mqttiot-test-").FullName);
+        var env = new TestEnvironment(FreePort.Next(), Directory.CreateTempSubdirectory("mqttiot-test-").FullName) { _open = openEmbeddedBroker };
         var station = new SimulatedStationOptions();
         configure?.Invoke(station);
         env.AddUser(Sdk.Contract.TopicSegment.Escape(station.StationId));
@@ -86,7 +88,7 @@ public sealed class TestEnvironment : IAsyncDisposable
 
     public async Task StartBrokerAsync()
     {
-        if (UseMosquitto)
+        if (UseMosquitto && !_open)
         {
             _mosquitto = await MosquittoBroker.StartAsync(Port, Path.Combine(DataDirectory, "broker"), _users);
             return;
@@ -99,7 +101,8 @@ public sealed class TestEnvironment : IAsyncDisposable
         {
             Port = Port, BindAddress = IPAddress.Loopback, DataDirectory = Path.Combine(DataDirectory, "broker"),
             FlushInterval = TimeSpan.FromMilliseconds(50),
-            PasswordFile = passwd, AclFile = Path.Combine(MosquittoBroker.RepositoryRoot, "auth", "acl"), AllowAnonymous = false,
+            PasswordFile = _open ? null : passwd, AclFile = _open ? null : Path.Combine(MosquittoBroker.RepositoryRoot, "auth", "acl"),
+            AllowAnonymous = _open,
         }, LoggerFactory.CreateLogger<EmbeddedBroker>());
         await Broker.StartAsync(Deadline.Token());
     }

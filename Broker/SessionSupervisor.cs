@@ -1,0 +1,210 @@
+using Microsoft.Extensions.Logging;
+using MQTTnet;
+using MQTTnet.Packets;
+using MQTTnet.Protocol;
+using MQTTnet.Server;
+
+namespace MqttIoT.Broker;
+
+/// <summary>
+/// What MQTT v5 says happens between connections of a client and MQTTnet 5.2 leaves out: the will waits for its
+/// Will Delay Interval and is cancelled by a reconnect in time (3.1.3.2.2), goes out when the session ends first,
+/// on DISCONNECT 0x04 and on a takeover (3.1.4-3); a session ends when its Session Expiry Interval has passed
+/// (3.1.2.11.2), not only when the client next connects; shared subscriptions follow the session.
+/// </summary>
+internal sealed partial class SessionSupervisor(ILogger logger, TimeProvider time) : IDisposable
+{
+    private readonly Lock _lock = new();
+    private readonly Dictionary<string, Mqtt5ChannelAdapter> _connected = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Offline> _offline = new(StringComparer.Ordinal);
+    private MqttServer? _server;
+
+    public TimeProvider Time => time;
+
+    public SharedSubscriptions SharedSubscriptions { get; } = new();
+
+    public void Attach(MqttServer server)
+    {
+        _server = server;
+        server.InterceptingClientEnqueueAsync += e =>
+        {
+            if (!SharedSubscriptions.ShouldDeliver(e.ReceiverClientId, e.ApplicationMessage, IsConnected)) e.AcceptEnqueue = false;
+            return Task.CompletedTask;
+        };
+        server.SessionDeletedAsync += e =>
+        {
+            SharedSubscriptions.Forget(e.Id);
+            return Task.CompletedTask;
+        };
+    }
+
+    public bool IsConnected(string clientId)
+    {
+        lock (_lock) return _connected.ContainsKey(clientId);
+    }
+
+    /// <summary>A successful CONNACK is on its way: the client id is final.</summary>
+    public void OnConnected(Mqtt5ChannelAdapter connection)
+    {
+        var id = connection.ClientId;
+        var cleanStart = connection.Connect?.CleanSession ?? true;
+        Offline? previous;
+        lock (_lock)
+        {
+            _connected[id] = connection;
+            if (_offline.Remove(id, out previous)) previous.Timer.Dispose();
+        }
+        if (cleanStart) SharedSubscriptions.Forget(id);
+        // Back before the will delay: the will is cancelled, unless the clean start ends the old session.
+        if (previous?.Will is { } will && cleanStart) PublishWill(id, will);
+    }
+
+    /// <summary>The connection is over (MQTTnet has done its own session bookkeeping).</summary>
+    public void OnConnectionEnded(Mqtt5ChannelAdapter connection)
+    {
+        var id = connection.ClientId;
+        var disconnect = connection.Disconnect;
+        var will = disconnect is null || disconnect.ReasonCode == MqttDisconnectReasonCode.DisconnectWithWillMessage ? connection.Will : null;
+        var expiry = disconnect is { SessionExpiryInterval: > 0 } d ? d.SessionExpiryInterval : connection.Connect?.SessionExpiryInterval ?? 0;
+
+        Mqtt5ChannelAdapter? successor;
+        lock (_lock)
+        {
+            _connected.TryGetValue(id, out successor);
+            if (successor == connection)
+            {
+                successor = null;
+                _connected.Remove(id);
+            }
+        }
+
+        if (successor is not null)
+        {
+            // Taken over: the session goes on with the new connection unless that one started clean.
+            if (will is not null && (will.WillDelayInterval == 0 || successor.Connect?.CleanSession != false)) PublishWill(id, will);
+            return;
+        }
+        if (expiry == 0)
+        {
+            SharedSubscriptions.Forget(id);
+            if (will is not null) PublishWill(id, will);
+            return;
+        }
+        if (will is { WillDelayInterval: 0 })
+        {
+            PublishWill(id, will);
+            will = null;
+        }
+        var sessionEnd = expiry == uint.MaxValue ? Timeout.InfiniteTimeSpan : TimeSpan.FromSeconds(expiry);
+        var willDue = will is null ? Timeout.InfiniteTimeSpan : TimeSpan.FromSeconds(will.WillDelayInterval);
+        if (sessionEnd != Timeout.InfiniteTimeSpan && (willDue == Timeout.InfiniteTimeSpan || willDue > sessionEnd)) willDue = sessionEnd;
+        var offline = new Offline(will, sessionEnd, time.GetTimestamp());
+        offline.Timer = time.CreateTimer(_ => OnOfflineTimer(id, offline), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        lock (_lock)
+        {
+            if (_offline.Remove(id, out var stale)) stale.Timer.Dispose();
+            _offline[id] = offline;
+        }
+        offline.Timer.Change(Min(willDue, sessionEnd), Timeout.InfiniteTimeSpan);
+    }
+
+    private void OnOfflineTimer(string id, Offline offline)
+    {
+        bool sessionEnds;
+        lock (_lock)
+        {
+            if (!_offline.TryGetValue(id, out var current) || current != offline) return;
+            var elapsed = time.GetElapsedTime(offline.Since);
+            sessionEnds = offline.SessionEnd != Timeout.InfiniteTimeSpan && elapsed >= offline.SessionEnd - TimeSpan.FromMilliseconds(1);
+            if (sessionEnds) _offline.Remove(id);
+            else offline.Timer.Change(offline.SessionEnd == Timeout.InfiniteTimeSpan ? Timeout.InfiniteTimeSpan : offline.SessionEnd - elapsed, Timeout.InfiniteTimeSpan);
+        }
+        if (offline.Will is { } will)
+        {
+            offline.Will = null;
+            PublishWill(id, will);
+        }
+        if (sessionEnds) _ = EndSessionAsync(id);
+    }
+
+    private async Task EndSessionAsync(string id)
+    {
+        SharedSubscriptions.Forget(id);
+        try
+        {
+            if (_server is not { IsStarted: true } server || IsConnected(id)) return;
+            var session = await server.GetSessionAsync(id).ConfigureAwait(false);
+            if (session.DisconnectedTimestamp is not null) await session.DeleteAsync().ConfigureAwait(false);
+            LogSessionExpired(id);
+        }
+        catch (InvalidOperationException) { } // already gone
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            LogSessionEndFailed(id, ex.Message);
+        }
+    }
+
+    private void PublishWill(string id, MqttConnectPacket will) => _ = PublishWillAsync(id, will);
+
+    private async Task PublishWillAsync(string id, MqttConnectPacket will)
+    {
+        try
+        {
+            if (_server is not { IsStarted: true } server) return;
+            var message = new MqttApplicationMessage
+            {
+                Topic = will.WillTopic,
+                PayloadSegment = will.WillMessage ?? [],
+                QualityOfServiceLevel = will.WillQoS,
+                Retain = will.WillRetain,
+                MessageExpiryInterval = will.WillMessageExpiryInterval,
+                ContentType = will.WillContentType,
+                ResponseTopic = will.WillResponseTopic,
+                CorrelationData = will.WillCorrelationData,
+                PayloadFormatIndicator = will.WillPayloadFormatIndicator,
+                UserProperties = will.WillUserProperties,
+            };
+            // Published as the client that set it, so the ACL judges the will as it would the client's own publish.
+            await server.InjectApplicationMessage(new InjectedMqttApplicationMessage(message) { SenderClientId = id, SenderUserName = will.Username })
+                .ConfigureAwait(false);
+            LogWillPublished(id, will.WillTopic);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            LogWillFailed(id, ex.Message);
+        }
+    }
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) =>
+        a == Timeout.InfiniteTimeSpan ? b : b == Timeout.InfiniteTimeSpan ? a : a < b ? a : b;
+
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            foreach (var o in _offline.Values) o.Timer.Dispose();
+            _offline.Clear();
+        }
+    }
+
+    /// <summary>A disconnected client whose session goes on: its pending will and when the session ends.</summary>
+    private sealed class Offline(MqttConnectPacket? will, TimeSpan sessionEnd, long since)
+    {
+        public MqttConnectPacket? Will { get; set; } = will;
+        public ITimer Timer { get; set; } = null!;
+        public TimeSpan SessionEnd { get; } = sessionEnd;
+        public long Since { get; } = since;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Client '{ClientId}': will published on {Topic}")]
+    private partial void LogWillPublished(string clientId, string topic);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Client '{ClientId}': could not publish the will: {Error}")]
+    private partial void LogWillFailed(string clientId, string error);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Client '{ClientId}': session expired")]
+    private partial void LogSessionExpired(string clientId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Client '{ClientId}': could not end the expired session: {Error}")]
+    private partial void LogSessionEndFailed(string clientId, string error);
+}
