@@ -15,6 +15,12 @@ public sealed class BrokerOptions
     public TimeSpan FlushInterval { get; set; } = TimeSpan.FromMilliseconds(500);
     /// <summary>Messages queued per client before the broker pushes back; large, so nothing is dropped under bursts.</summary>
     public int MaxPendingMessagesPerClient { get; set; } = 250_000;
+    /// <summary>A second listener with TLS on this port (8883 by convention); null: none.</summary>
+    public int? TlsPort { get; set; }
+    /// <summary>PEM file of the broker's TLS certificate.</summary>
+    public string? TlsCertificateFile { get; set; }
+    /// <summary>PEM file of its private key.</summary>
+    public string? TlsKeyFile { get; set; }
     /// <summary>A Mosquitto password file (mosquitto_passwd); null: no passwords are checked.</summary>
     public string? PasswordFile { get; set; }
     /// <summary>A Mosquitto ACL file; null: every client may publish and read everything.</summary>
@@ -26,6 +32,8 @@ public sealed class BrokerOptions
     public void Validate()
     {
         if (Port is <= 0 or > 65535) throw new ArgumentException($"Port {Port} is out of range");
+        if (TlsPort is { } tls && (tls is <= 0 or > 65535 || TlsCertificateFile is null || TlsKeyFile is null))
+            throw new ArgumentException("a TLS port needs a port in range, TlsCertificateFile and TlsKeyFile");
         if (FlushInterval <= TimeSpan.Zero) throw new ArgumentException("FlushInterval must be positive");
         if (MaxPendingMessagesPerClient <= 0) throw new ArgumentException("MaxPendingMessagesPerClient must be positive");
     }

@@ -28,15 +28,24 @@ public sealed partial class EmbeddedBroker : IAsyncDisposable
         _time = timeProvider ?? TimeProvider.System;
         if (options.DataDirectory is { } dir) _store = new RetainedStore(dir);
 
-        var serverOptions = new MqttServerOptionsBuilder()
+        var builder = new MqttServerOptionsBuilder()
             .WithDefaultEndpoint()
             .WithDefaultEndpointBoundIPAddress(options.BindAddress)
             .WithDefaultEndpointPort(options.Port)
             .WithMaxPendingMessagesPerClient(options.MaxPendingMessagesPerClient)
             // MQTT v5 sessions outlive the connection for their Session Expiry Interval (3.1.2.11.2); MQTTnet's
             // default drops every session at disconnect.
-            .WithPersistentSessions(true)
-            .Build();
+            .WithPersistentSessions(true);
+        if (options.TlsPort is { } tlsPort)
+        {
+            using var pem = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPemFile(options.TlsCertificateFile!, options.TlsKeyFile!);
+            // SslStream wants the key in a form it can use on every platform: round-trip through PKCS#12.
+            var certificate = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadPkcs12(
+                pem.Export(System.Security.Cryptography.X509Certificates.X509ContentType.Pkcs12), null);
+            builder.WithEncryptedEndpoint().WithEncryptedEndpointBoundIPAddress(options.BindAddress).WithEncryptedEndpointPort(tlsPort)
+                .WithEncryptionCertificate(certificate);
+        }
+        var serverOptions = builder.Build();
         // MQTTnet's own warnings and errors (a failed handshake, a dropped session) belong in our log.
         var mqttLog = new MQTTnet.Diagnostics.Logger.MqttNetEventLogger("broker");
         mqttLog.LogMessagePublished += (_, e) =>

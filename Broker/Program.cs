@@ -11,7 +11,10 @@ var data = new Option<string>("--data") { Description = "Folder for retained mes
 var passwd = new Option<string?>("--password-file") { Description = "Mosquitto password file (mosquitto_passwd), e.g. auth/passwd" };
 var acl = new Option<string?>("--acl-file") { Description = "Mosquitto ACL file, e.g. auth/acl" };
 var anonymous = new Option<bool>("--allow-anonymous") { Description = "Let clients in without a user name (default: only when no password file is given)" };
-var root = new RootCommand("MqttIoT embedded MQTT v5 broker") { port, bind, data, passwd, acl, anonymous };
+var tlsPort = new Option<int?>("--tls-port") { Description = "Also listen with TLS on this port (e.g. 8883)" };
+var tlsCert = new Option<string?>("--tls-cert") { Description = "PEM certificate for TLS, e.g. auth/certs/server.crt (auth/make-dev-certs.sh)" };
+var tlsKey = new Option<string?>("--tls-key") { Description = "PEM private key for TLS, e.g. auth/certs/server.key" };
+var root = new RootCommand("MqttIoT embedded MQTT v5 broker") { port, bind, data, passwd, acl, anonymous, tlsPort, tlsCert, tlsKey };
 root.SetAction(async (parse, ct) =>
 {
     var builder = Host.CreateApplicationBuilder();
@@ -23,6 +26,7 @@ root.SetAction(async (parse, ct) =>
         PasswordFile = parse.GetValue(passwd),
         AclFile = parse.GetValue(acl),
         AllowAnonymous = parse.GetValue(anonymous) || parse.GetValue(passwd) is null,
+        TlsPort = parse.GetValue(tlsPort), TlsCertificateFile = parse.GetValue(tlsCert), TlsKeyFile = parse.GetValue(tlsKey),
     });
     await builder.Build().RunAsync(ct);
     return 0;

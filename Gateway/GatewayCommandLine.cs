@@ -21,6 +21,10 @@ public sealed class GatewayCommandLine
     public Option<string?> Password { get; } = new("--password") { Description = "Broker password (or the MQTTIOT_PASSWORD environment variable)" };
     /// <summary>MQTT keep-alive in seconds: the broker publishes the gateway's last will after 1.5 times this without a word.</summary>
     public Option<int> KeepAlive { get; } = new("--keep-alive") { Description = "MQTT keep-alive in seconds", DefaultValueFactory = _ => 15 };
+    /// <summary>TLS to the broker.</summary>
+    public Option<bool> Tls { get; } = new("--tls") { Description = "Connect to the broker over TLS (use the broker's TLS port, e.g. 8883)" };
+    /// <summary>CA that signed the broker's certificate.</summary>
+    public Option<string?> CaFile { get; } = new("--ca-file") { Description = "PEM file of the CA that signed the broker's certificate (e.g. auth/certs/ca.crt)" };
     /// <summary>Topic root.</summary>
     public Option<string> Root { get; } = new("--root") { Description = "Topic root", DefaultValueFactory = _ => TopicTree.DefaultRoot };
     /// <summary>Backend kind.</summary>
@@ -42,7 +46,7 @@ public sealed class GatewayCommandLine
     /// <summary>Adds the options to a command.</summary>
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Host, Port, Username, Password, KeepAlive, Root, Backend, Station, Devices, NotifyMs, AutoConnect, Endpoint, OpcUaRoot })
+        foreach (var option in new Option[] { Host, Port, Username, Password, KeepAlive, Tls, CaFile, Root, Backend, Station, Devices, NotifyMs, AutoConnect, Endpoint, OpcUaRoot })
             command.Options.Add(option);
     }
 
@@ -55,6 +59,7 @@ public sealed class GatewayCommandLine
             Host = parse.GetValue(Host)!, Port = parse.GetValue(Port), Username = parse.GetValue(Username),
             Password = parse.GetValue(Password) ?? Environment.GetEnvironmentVariable("MQTTIOT_PASSWORD"),
             KeepAlive = TimeSpan.FromSeconds(parse.GetValue(KeepAlive)),
+            UseTls = parse.GetValue(Tls), TlsCaFile = parse.GetValue(CaFile),
         },
     };
 

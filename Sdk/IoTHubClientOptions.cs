@@ -23,8 +23,18 @@ public sealed class IoTHubClientOptions
     /// <summary>Events buffered per subscription before the client stops reading from the broker (nothing is dropped).</summary>
     public int EventBufferSize { get; set; } = 10_000;
 
+    /// <summary>Connect over TLS, verifying the broker's certificate (against <see cref="TlsCaFile"/> when given).</summary>
+    public bool UseTls { get; set; }
+    /// <summary>PEM file of the CA that signed the broker's certificate; null trusts the machine's store.</summary>
+    public string? TlsCaFile { get; set; }
+    /// <summary>PEM file of a client certificate, for brokers that ask for one.</summary>
+    public string? TlsClientCertificateFile { get; set; }
+    /// <summary>PEM file of the client certificate's private key.</summary>
+    public string? TlsClientKeyFile { get; set; }
+
     internal MqttSessionOptions ToSessionOptions() => new()
     {
         Host = Host, Port = Port, ClientId = ClientId, Username = Username, Password = Password,
+        UseTls = UseTls, TlsCaFile = TlsCaFile, TlsClientCertificateFile = TlsClientCertificateFile, TlsClientKeyFile = TlsClientKeyFile,
     };
 }

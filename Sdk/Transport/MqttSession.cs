@@ -177,6 +177,7 @@ public sealed partial class MqttSession : IAsyncDisposable
             .WithKeepAlivePeriod(_options.KeepAlive)
             .WithTimeout(_options.ConnectTimeout);
         if (_options.Username is not null) builder.WithCredentials(_options.Username, _options.Password ?? "");
+        if (_options.UseTls) builder.WithTlsOptions(ConfigureTls);
         if (_options.Will is { } will)
         {
             builder.WithWillTopic(will.Topic).WithWillPayload(will.Payload).WithWillRetain(true)
@@ -191,6 +192,18 @@ public sealed partial class MqttSession : IAsyncDisposable
         if (filters.Count > 0) await SendSubscribeAsync(filters, cancellationToken).ConfigureAwait(false);
         LogConnected(ClientId, _options.Host, _options.Port, isReconnect, filters.Count);
         if (Connected is { } connected) await connected(isReconnect, cancellationToken).ConfigureAwait(false);
+    }
+
+    private void ConfigureTls(MqttClientTlsOptionsBuilder tls)
+    {
+        tls.UseTls(true).WithTargetHost(_options.Host);
+        if (_options.TlsCaFile is { } caFile)
+        {
+            var authority = TlsTrust.LoadAuthority(caFile);
+            tls.WithCertificateValidationHandler(e => TlsTrust.Verify(e.Certificate, e.SslPolicyErrors, authority));
+        }
+        if (_options.TlsClientCertificateFile is { } certificate)
+            tls.WithClientCertificates([TlsTrust.LoadWithKey(certificate, _options.TlsClientKeyFile ?? throw new ArgumentException("TlsClientKeyFile is required with a client certificate"))]);
     }
 
     private async Task SendSubscribeAsync(List<KeyValuePair<string, uint>> filters, CancellationToken cancellationToken)

@@ -27,6 +27,14 @@ public sealed class MqttSessionOptions
     /// is delivered after the reconnect.
     /// </summary>
     public TimeSpan SessionExpiry { get; set; } = TimeSpan.Zero;
+    /// <summary>Connect over TLS (port 8883 by convention).</summary>
+    public bool UseTls { get; set; }
+    /// <summary>PEM file of the CA that signed the broker's certificate; null trusts the machine's store.</summary>
+    public string? TlsCaFile { get; set; }
+    /// <summary>PEM files of a client certificate and its key, for brokers that ask for one.</summary>
+    public string? TlsClientCertificateFile { get; set; }
+    /// <summary>PEM file of the client certificate's private key.</summary>
+    public string? TlsClientKeyFile { get; set; }
     /// <summary>Retained last will, published by the broker if the connection dies.</summary>
     public MqttWill? Will { get; set; }
 

@@ -31,15 +31,17 @@ public sealed class MosquittoBroker : IAsyncDisposable
     public static string RepositoryRoot { get; } = FindRepositoryRoot();
 
     /// <summary>Writes the configuration and password file into <paramref name="directory"/>, starts Mosquitto and waits until it accepts connections.</summary>
-    public static async Task<MosquittoBroker> StartAsync(int port, string directory, IEnumerable<string> users)
+    public static async Task<MosquittoBroker> StartAsync(int port, string directory, IEnumerable<string> users, int tlsPort = 0)
     {
         Directory.CreateDirectory(directory);
+        if (tlsPort == 0) tlsPort = FreePort.Next();
+        var certificates = await DevelopmentCertificates.EnsureAsync();
         var data = Path.Combine(directory, "data") + "/";
         Directory.CreateDirectory(data);
         var passwd = Path.Combine(directory, "passwd");
         await WritePasswordFileAsync(passwd, users);
         var config = Path.Combine(directory, "mosquitto.conf");
-        await File.WriteAllTextAsync(config, Configuration(port, data, passwd));
+        await File.WriteAllTextAsync(config, Configuration(port, tlsPort, data, passwd, certificates));
 
         var log = new StringBuilder();
         var process = new Process
@@ -65,11 +67,16 @@ public sealed class MosquittoBroker : IAsyncDisposable
     }
 
     /// <summary>The repository's mosquitto.conf with this instance's port, folder and password file.</summary>
-    public static string Configuration(int port, string dataDirectory, string passwordFile)
+    public static string Configuration(int port, int tlsPort, string dataDirectory, string passwordFile, string certificates)
     {
+        int listeners = 0;
         var lines = File.ReadAllLines(Path.Combine(RepositoryRoot, "mosquitto.conf")).Select(line => line.Split(' ')[0] switch
         {
-            "listener" => $"listener {port} 127.0.0.1",
+            // The first listener is plain MQTT, the second TLS, as in the file.
+            "listener" => $"listener {(listeners++ == 0 ? port : tlsPort)} 127.0.0.1",
+            "cafile" => $"cafile {Path.Combine(certificates, "ca.crt")}",
+            "certfile" => $"certfile {Path.Combine(certificates, "server.crt")}",
+            "keyfile" => $"keyfile {Path.Combine(certificates, "server.key")}",
             "persistence_location" => $"persistence_location {dataDirectory}",
             "password_file" => $"password_file {passwordFile}",
             "acl_file" => $"acl_file {Path.Combine(RepositoryRoot, line.Split(' ', 2)[1])}",

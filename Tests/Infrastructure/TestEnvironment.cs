@@ -37,6 +37,8 @@ public sealed class TestEnvironment : IAsyncDisposable
     }
 
     public int Port { get; }
+    /// <summary>The broker's TLS listener (certificates from <see cref="DevelopmentCertificates"/>).</summary>
+    public int TlsPort { get; } = FreePort.Next();
     public string DataDirectory { get; }
     public CapturingLoggerProvider Logs { get; } = new();
     public ILoggerFactory LoggerFactory { get; }
@@ -90,19 +92,21 @@ public sealed class TestEnvironment : IAsyncDisposable
     {
         if (UseMosquitto && !_open)
         {
-            _mosquitto = await MosquittoBroker.StartAsync(Port, Path.Combine(DataDirectory, "broker"), _users);
+            _mosquitto = await MosquittoBroker.StartAsync(Port, Path.Combine(DataDirectory, "broker"), _users, TlsPort);
             return;
         }
         // Both brokers run with the repository's ACL (auth/acl) and a password file of the test's users.
         var passwd = Path.Combine(DataDirectory, "auth", "passwd");
         Directory.CreateDirectory(Path.GetDirectoryName(passwd)!);
         await MosquittoBroker.WritePasswordFileAsync(passwd, _users);
+        var certificates = await DevelopmentCertificates.EnsureAsync();
         Broker = new EmbeddedBroker(new BrokerOptions
         {
             Port = Port, BindAddress = IPAddress.Loopback, DataDirectory = Path.Combine(DataDirectory, "broker"),
             FlushInterval = TimeSpan.FromMilliseconds(50),
             PasswordFile = _open ? null : passwd, AclFile = _open ? null : Path.Combine(MosquittoBroker.RepositoryRoot, "auth", "acl"),
             AllowAnonymous = _open,
+            TlsPort = TlsPort, TlsCertificateFile = Path.Combine(certificates, "server.crt"), TlsKeyFile = Path.Combine(certificates, "server.key"),
         }, LoggerFactory.CreateLogger<EmbeddedBroker>());
         await Broker.StartAsync(Deadline.Token());
     }
