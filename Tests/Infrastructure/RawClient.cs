@@ -33,6 +33,9 @@ public sealed class RawClient : IAsyncDisposable
 
     public string ReplyTopic { get; }
 
+    /// <summary>Where the environment's log lines are, to explain a timeout.</summary>
+    public CapturingLoggerProvider? Diagnostics { get; set; }
+
     public ChannelReader<ReceivedMessage> Received => _received.Reader;
 
     public static async Task<RawClient> ConnectAsync(int port, ILoggerFactory loggerFactory, string? user = null, string? password = null)
@@ -57,7 +60,12 @@ public sealed class RawClient : IAsyncDisposable
         var tcs = new TaskCompletionSource<ReceivedMessage>(TaskCreationOptions.RunContinuationsAsynchronously);
         _replies[Convert.ToHexString(correlation)] = tcs;
         await PublishAsync(topic, payload, responseTopic: ReplyTopic, correlation: correlation, expiry: expiry);
-        var reply = await tcs.Task.WaitAsync(timeout ?? Deadline.Default);
+        ReceivedMessage reply;
+        try { reply = await tcs.Task.WaitAsync(timeout ?? Deadline.Default); }
+        catch (TimeoutException) when (Diagnostics is { } logs)
+        {
+            throw new TimeoutException($"no reply to {topic} within {(timeout ?? Deadline.Default).TotalSeconds} s; log:\n{logs.Tail(40)}");
+        }
         reply.CorrelationData.Should().Equal(correlation, "the reply echoes the request's correlation data");
         return reply;
     }

@@ -174,6 +174,7 @@ public sealed class TestEnvironment : IAsyncDisposable
     public async Task<RawClient> ConnectRawAsync()
     {
         var raw = await RawClient.ConnectAsync(Port, LoggerFactory, ClientCredentials.User, ClientCredentials.Password);
+        raw.Diagnostics = Logs;
         _owned.Add(raw);
         return raw;
     }
