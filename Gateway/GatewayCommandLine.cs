@@ -1,5 +1,7 @@
 using System.CommandLine;
+using Microsoft.Extensions.Logging;
 using MqttIoT.Gateway.Backends;
+using MqttIoT.Gateway.Backends.Ble;
 using MqttIoT.Gateway.Backends.Simulated;
 using MqttIoT.Sdk.Contract;
 
@@ -15,9 +17,13 @@ public sealed class GatewayCommandLine
     /// <summary>Topic root.</summary>
     public Option<string> Root { get; } = new("--root") { Description = "Topic root", DefaultValueFactory = _ => TopicTree.DefaultRoot };
     /// <summary>Backend kind.</summary>
-    public Option<string> Backend { get; } = new("--backend") { Description = "Station backend: simulated", DefaultValueFactory = _ => "simulated" };
+    public Option<string> Backend { get; } = new("--backend") { Description = "Station backend: simulated or ble", DefaultValueFactory = _ => "simulated" };
     /// <summary>Station id.</summary>
-    public Option<string> Station { get; } = new("--station") { Description = "Station id", DefaultValueFactory = _ => "sim-1" };
+    public Option<string> Station { get; } = new("--station") { Description = "Station id (ble: defaults to ble-{adapter})", DefaultValueFactory = _ => "sim-1" };
+    /// <summary>BlueZ adapter of the ble backend.</summary>
+    public Option<string> Adapter { get; } = new("--adapter") { Description = "BLE: BlueZ adapter (hci0, or /org/bluez/hciN)", DefaultValueFactory = _ => "hci0" };
+    /// <summary>D-Bus address of the ble backend.</summary>
+    public Option<string?> DBusAddress { get; } = new("--dbus-address") { Description = "BLE: D-Bus address of bluetoothd's bus (default: the system bus)" };
     /// <summary>Simulated device count.</summary>
     public Option<int> Devices { get; } = new("--devices") { Description = "Simulated devices (up to 10000)", DefaultValueFactory = _ => 5 };
     /// <summary>Notification period.</summary>
@@ -28,7 +34,7 @@ public sealed class GatewayCommandLine
     /// <summary>Adds the options to a command.</summary>
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Host, Port, Root, Backend, Station, Devices, NotifyMs, AutoConnect }) command.Options.Add(option);
+        foreach (var option in new Option[] { Host, Port, Root, Backend, Station, Devices, NotifyMs, AutoConnect, Adapter, DBusAddress }) command.Options.Add(option);
     }
 
     /// <summary>Gateway options from the parsed command line.</summary>
@@ -39,7 +45,7 @@ public sealed class GatewayCommandLine
     };
 
     /// <summary>The backend the command line asks for.</summary>
-    public IStationBackend CreateBackend(ParseResult parse, TimeProvider time)
+    public IStationBackend CreateBackend(ParseResult parse, TimeProvider time, ILoggerFactory? loggerFactory = null)
     {
         var backend = parse.GetValue(Backend);
         return backend switch
@@ -52,7 +58,14 @@ public sealed class GatewayCommandLine
                 AutoDiscover = parse.GetValue(AutoConnect),
                 AutoConnect = parse.GetValue(AutoConnect),
             }, time),
-            _ => throw new ArgumentException($"unknown backend '{backend}' (this build has: simulated)"),
+            "ble" => new BleStation(new BleStationOptions
+            {
+                // The simulated default station id would mislead: a BLE station is named after its adapter unless told.
+                StationId = parse.GetResult(Station) is { Implicit: false } ? parse.GetValue(Station) : null,
+                Adapter = parse.GetValue(Adapter)!,
+                DBusAddress = parse.GetValue(DBusAddress),
+            }, loggerFactory, time),
+            _ => throw new ArgumentException($"unknown backend '{backend}' (this build has: simulated, ble)"),
         };
     }
 }

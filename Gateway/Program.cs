@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using MqttIoT.Gateway;
 
 var cli = new GatewayCommandLine();
@@ -9,7 +10,7 @@ cli.AddTo(root);
 root.SetAction(async (parse, ct) =>
 {
     var builder = Host.CreateApplicationBuilder();
-    builder.Services.AddGateway(cli.GatewayOptions(parse), _ => cli.CreateBackend(parse, TimeProvider.System));
+    builder.Services.AddGateway(cli.GatewayOptions(parse), sp => cli.CreateBackend(parse, TimeProvider.System, sp.GetService<ILoggerFactory>()));
     await builder.Build().RunAsync(ct);
     return 0;
 });
