@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.Extensions.Logging;
 using MqttIoT.Broker;
 using MqttIoT.Gateway;
+using MqttIoT.Gateway.Backends;
 using MqttIoT.Gateway.Backends.Simulated;
 using MqttIoT.Sdk;
 
@@ -29,14 +30,17 @@ public sealed class TestEnvironment : IAsyncDisposable
     public EmbeddedBroker? Broker { get; private set; }
     public GatewayService Gateway { get; private set; } = null!;
     public SimulatedStation Station { get; private set; } = null!;
+    /// <summary>The gateway's backend: the simulated station, or the one a test passed in.</summary>
+    public IStationBackend Backend { get; private set; } = null!;
 
     /// <summary>Starts a broker and, unless told otherwise, a gateway whose simulated station is started and has discovered and connected its devices.</summary>
+    /// <param name="backend">Another backend instead of the simulated station (created with the environment's logger factory); nothing is discovered or connected for it.</param>
     public static async Task<TestEnvironment> StartAsync(Action<SimulatedStationOptions>? configure = null, bool gateway = true,
-        bool connectAll = true, Action<GatewayOptions>? configureGateway = null)
+        bool connectAll = true, Action<GatewayOptions>? configureGateway = null, Func<ILoggerFactory, IStationBackend>? backend = null)
     {
         var env = new TestEnvironment(FreePort.Next(), Directory.CreateTempSubdirectory("mqttiot-test-").FullName);
         await env.StartBrokerAsync();
-        if (gateway) await env.StartGatewayAsync(configure, connectAll, configureGateway);
+        if (gateway) await env.StartGatewayAsync(configure, connectAll, configureGateway, backend);
         return env;
     }
 
@@ -58,15 +62,26 @@ public sealed class TestEnvironment : IAsyncDisposable
     }
 
     public async Task<GatewayService> StartGatewayAsync(Action<SimulatedStationOptions>? configure = null, bool connectAll = true,
-        Action<GatewayOptions>? configureGateway = null)
+        Action<GatewayOptions>? configureGateway = null, Func<ILoggerFactory, IStationBackend>? backend = null)
     {
+        if (backend is not null)
+        {
+            Backend = backend(LoggerFactory);
+            _owned.Add(Backend);
+            var custom = new GatewayOptions { Mqtt = FastReconnect(new() { Port = Port }) };
+            configureGateway?.Invoke(custom);
+            Gateway = new GatewayService(custom, Backend, LoggerFactory);
+            _owned.Insert(0, Gateway);
+            await Gateway.StartAsync(Deadline.Token());
+            return Gateway;
+        }
         var options = new SimulatedStationOptions
         {
             StationId = "sim-1", DeviceCount = 3, DiscoveryInterval = TimeSpan.FromMilliseconds(10),
             NotifyInterval = TimeSpan.FromMilliseconds(50), DiscoveryBatchSize = 10,
         };
         configure?.Invoke(options);
-        Station = new SimulatedStation(options);
+        Backend = Station = new SimulatedStation(options);
         _owned.Add(Station);
         var gatewayOptions = new GatewayOptions { Mqtt = FastReconnect(new() { Port = Port }) };
         configureGateway?.Invoke(gatewayOptions);

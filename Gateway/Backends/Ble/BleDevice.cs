@@ -25,6 +25,7 @@ public sealed partial class BleDevice : IDeviceBackend
     private readonly Lock _lock = new();
     private readonly Dictionary<string, object> _props;
     private readonly HashSet<string> _wantNotify = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _signalled = new(StringComparer.Ordinal);
     private Dictionary<string, BleCharacteristic> _characteristics = new(StringComparer.Ordinal);
     private IReadOnlyList<string> _keys = [];
     private TaskCompletionSource _readyTcs = NewReady();
@@ -203,15 +204,28 @@ public sealed partial class BleDevice : IDeviceBackend
         }, cancellationToken);
     }
 
-    /// <summary>Applies a PropertiesChanged of the Device1 object (or values read with GetAll) and acts on link changes.</summary>
-    internal void ApplyProps(IEnumerable<KeyValuePair<string, object>> changed, IEnumerable<string> invalidated)
+    /// <summary>
+    /// Applies a PropertiesChanged of the Device1 object and acts on link changes. Values read with GetAll
+    /// (<paramref name="snapshot"/>) may be older than signals already applied, so they fill in only what no signal set.
+    /// </summary>
+    internal void ApplyProps(IEnumerable<KeyValuePair<string, object>> changed, IEnumerable<string> invalidated, bool snapshot = false)
     {
         bool becameReady = false, lost = false, linkDown = false, restore = false, reconnect = false;
         TaskCompletionSource? failWaiters = null;
         lock (_lock)
         {
-            foreach (var (name, value) in changed) _props[name] = value;
-            foreach (var name in invalidated) _props.Remove(name);
+            bool wasConnected = BlueZValues.Bool(_props, "Connected");
+            foreach (var (name, value) in changed)
+            {
+                if (snapshot && _signalled.Contains(name)) continue;
+                _props[name] = value;
+                if (!snapshot) _signalled.Add(name);
+            }
+            foreach (var name in invalidated)
+            {
+                _props.Remove(name);
+                _signalled.Add(name);
+            }
             bool connected = BlueZValues.Bool(_props, "Connected");
             bool ready = connected && BlueZValues.Bool(_props, "ServicesResolved");
             if (ready && !_ready)
@@ -230,7 +244,7 @@ public sealed partial class BleDevice : IDeviceBackend
                 _readyTcs = NewReady();
                 reconnect = !_requestedDisconnect;
             }
-            if (!connected && _connecting && !_readyTcs.Task.IsCompleted)
+            if (wasConnected && !connected && _connecting && !_readyTcs.Task.IsCompleted)
             {
                 // The link went down while services were being resolved: the waiting CONNECT fails now, not at its timeout.
                 linkDown = true;
@@ -277,6 +291,7 @@ public sealed partial class BleDevice : IDeviceBackend
                 try
                 {
                     lock (_lock) if (_requestedDisconnect) return;
+                    if (!_station.IsStarted) return;
                     await ConnectLockedAsync(reconnect.Token).ConfigureAwait(false);
                     LogReconnected(Id, attempt);
                     return;

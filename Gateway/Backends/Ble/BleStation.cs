@@ -57,6 +57,11 @@ public sealed partial class BleStation : IStationBackend
 
     internal IBackendEventSink? Sink => _sink;
 
+    internal bool IsStarted
+    {
+        get { lock (_lock) return _started; }
+    }
+
     /// <inheritdoc />
     public void SetEventSink(IBackendEventSink? sink) => _sink = sink;
 
@@ -427,7 +432,7 @@ public sealed partial class BleStation : IStationBackend
         try
         {
             var props = await CallAsync($"read {device.Path}", () => proxy.GetAllAsync(), cancellationToken).ConfigureAwait(false);
-            device.ApplyProps(props, []);
+            device.ApplyProps(props, [], snapshot: true);
             Evaluate(device, []);
         }
         catch (IoTException e) { LogDeviceReadFailed(device.Path, e.Message); } // removed in between
