@@ -155,6 +155,21 @@ public class BleStationTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_device_BlueZ_removes_leaves_and_its_retained_props_are_cleared()
+    {
+        const string address = "AA:00:00:00:00:16";
+        await using var rig = await BleRig.StartAsync(null, BleRig.Spec(address, "Sensor 16"));
+        var raw = await rig.Env.ConnectRawAsync();
+        await raw.SubscribeAsync($"iot/v1/devices/{BleRig.DeviceId(address)}/props");
+        await rig.DiscoverAsync(address);
+        await raw.NextAsync(m => m.Payload.Length > 0);
+
+        await rig.BlueZ.Control.RemoveDeviceAsync(address);
+        await raw.NextAsync(m => m.Payload.Length == 0);
+        (await rig.Remote.ListKnownDevicesAsync()).Should().BeEmpty();
+    }
+
+    [Fact]
     public async Task A_missing_adapter_fails_start_with_a_clear_message()
     {
         await using var blueZ = await FakeBlueZ.StartAsync();
