@@ -231,7 +231,6 @@ public sealed partial class BleDevice : IDeviceBackend
             if (ready && !_ready)
             {
                 _ready = becameReady = true;
-                BuildCharacteristics();
                 restore = !_connecting && _wantNotify.Count > 0;
                 _notificationsRestored = _wantNotify.Count == 0;
             }
@@ -254,8 +253,14 @@ public sealed partial class BleDevice : IDeviceBackend
         }
         if (becameReady)
         {
+            // Read outside our lock: the station's lock is taken before a device's elsewhere (props, discovery).
+            var found = _station.CharacteristicsOf(Path);
             TaskCompletionSource ready;
-            lock (_lock) ready = _readyTcs;
+            lock (_lock)
+            {
+                if (_ready) SetCharacteristics(found);
+                ready = _readyTcs;
+            }
             ready.TrySetResult();
             _station.Sink?.OnDeviceEvent(Id, DeviceEventType.Connected);
             _station.Sink?.OnStationEvent(StationEventType.DeviceConnected, Id);
@@ -545,9 +550,8 @@ public sealed partial class BleDevice : IDeviceBackend
     }
 
     /// <summary>Keys from the GATT objects under the device; a UUID present twice gets its object name appended.</summary>
-    private void BuildCharacteristics()
+    private void SetCharacteristics(List<BleCharacteristic> found)
     {
-        var found = _station.CharacteristicsOf(Path);
         foreach (var group in found.GroupBy(c => GattNames.Friendly(c.Uuid) ?? c.Uuid, StringComparer.Ordinal))
         {
             var list = group.ToList();
