@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using MqttIoT.Gateway.Backends;
 using MqttIoT.Gateway.Backends.OpcUa;
+using MqttIoT.Gateway.Backends.Ble;
 using MqttIoT.Gateway.Backends.Simulated;
 using MqttIoT.Sdk.Contract;
 
@@ -28,9 +29,13 @@ public sealed class GatewayCommandLine
     /// <summary>Topic root.</summary>
     public Option<string> Root { get; } = new("--root") { Description = "Topic root", DefaultValueFactory = _ => TopicTree.DefaultRoot };
     /// <summary>Backend kind.</summary>
-    public Option<string> Backend { get; } = new("--backend") { Description = "Station backend: simulated or opcua", DefaultValueFactory = _ => "simulated" };
+    public Option<string> Backend { get; } = new("--backend") { Description = "Station backend: simulated, opcua or ble", DefaultValueFactory = _ => "simulated" };
     /// <summary>Station id.</summary>
-    public Option<string> Station { get; } = new("--station") { Description = "Station id", DefaultValueFactory = _ => "sim-1" };
+    public Option<string> Station { get; } = new("--station") { Description = "Station id (ble: defaults to ble-{adapter})", DefaultValueFactory = _ => "sim-1" };
+    /// <summary>BlueZ adapter of the ble backend.</summary>
+    public Option<string> Adapter { get; } = new("--adapter") { Description = "BLE: BlueZ adapter (hci0, or /org/bluez/hciN)", DefaultValueFactory = _ => "hci0" };
+    /// <summary>D-Bus address of the ble backend.</summary>
+    public Option<string?> DBusAddress { get; } = new("--dbus-address") { Description = "BLE: D-Bus address of bluetoothd's bus (default: the system bus)" };
     /// <summary>Simulated device count.</summary>
     public Option<int> Devices { get; } = new("--devices") { Description = "Simulated devices (up to 10000)", DefaultValueFactory = _ => 5 };
     /// <summary>Notification period.</summary>
@@ -46,7 +51,8 @@ public sealed class GatewayCommandLine
     /// <summary>Adds the options to a command.</summary>
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Host, Port, Username, Password, KeepAlive, Tls, CaFile, Root, Backend, Station, Devices, NotifyMs, AutoConnect, Endpoint, OpcUaRoot })
+        foreach (var option in new Option[] { Host, Port, Username, Password, KeepAlive, Tls, CaFile, Root, Backend, Station, Devices, NotifyMs,
+                     AutoConnect, Endpoint, OpcUaRoot, Adapter, DBusAddress })
             command.Options.Add(option);
     }
 
@@ -87,7 +93,14 @@ public sealed class GatewayCommandLine
                 AutoDiscover = parse.GetValue(AutoConnect),
                 AutoConnect = parse.GetValue(AutoConnect),
             }, loggerFactory ?? NullLoggerFactory.Instance, time),
-            _ => throw new ArgumentException($"unknown backend '{backend}' (this build has: simulated, opcua)"),
+            "ble" => new BleStation(new BleStationOptions
+            {
+                // The simulated default station id would mislead: a BLE station is named after its adapter unless told.
+                StationId = parse.GetResult(Station) is { Implicit: false } ? parse.GetValue(Station) : null,
+                Adapter = parse.GetValue(Adapter)!,
+                DBusAddress = parse.GetValue(DBusAddress),
+            }, loggerFactory, time),
+            _ => throw new ArgumentException($"unknown backend '{backend}' (this build has: simulated, opcua, ble)"),
         };
     }
 }

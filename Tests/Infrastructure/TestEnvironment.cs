@@ -53,16 +53,20 @@ public sealed class TestEnvironment : IAsyncDisposable
     public IStationBackend Backend { get; private set; } = null!;
 
     /// <summary>Starts a broker and, unless told otherwise, a gateway whose simulated station is started and has discovered and connected its devices.</summary>
+    /// <param name="backend">Another backend instead of the simulated station (created with the environment's logger factory); nothing is discovered or connected for it.</param>
     public static async Task<TestEnvironment> StartAsync(Action<SimulatedStationOptions>? configure = null, bool gateway = true,
-        bool connectAll = true, Action<GatewayOptions>? configureGateway = null, IEnumerable<string>? users = null, bool openEmbeddedBroker = false)
+        bool connectAll = true, Action<GatewayOptions>? configureGateway = null, IEnumerable<string>? users = null, bool openEmbeddedBroker = false,
+        Func<ILoggerFactory, IStationBackend>? backend = null)
     {
         var env = new TestEnvironment(FreePort.Next(), Directory.CreateTempSubdirectory("mqttiot-test-").FullName) { _open = openEmbeddedBroker };
         var station = new SimulatedStationOptions();
         configure?.Invoke(station);
-        env.AddUser(Sdk.Contract.TopicSegment.Escape(station.StationId));
+        var custom = backend?.Invoke(env.LoggerFactory);
+        env.AddUser(Sdk.Contract.TopicSegment.Escape(custom?.Id ?? station.StationId));
         foreach (var user in users ?? []) env.AddUser(user);
         await env.StartBrokerAsync();
-        if (gateway) await env.StartGatewayAsync(configure, connectAll, configureGateway);
+        if (custom is not null) await env.StartGatewayAsync(custom, connectAll: false, configureGateway);
+        else if (gateway) await env.StartGatewayAsync(configure, connectAll, configureGateway);
         return env;
     }
 
@@ -77,11 +81,11 @@ public sealed class TestEnvironment : IAsyncDisposable
     public (string? User, string? Password) ClientCredentials => (ClientUser, MosquittoBroker.Password);
 
     /// <summary>Starts a broker and a gateway on the backend <paramref name="backend"/> makes with the environment's loggers (disposed with it).</summary>
-    public static async Task<TestEnvironment> StartAsync(Func<ILoggerFactory, IStationBackend> backend, bool connectAll = true,
+    public static async Task<TestEnvironment> StartAsync(Func<ILoggerFactory, IStationBackend> createBackend, bool connectAll = true,
         Action<GatewayOptions>? configureGateway = null)
     {
         var env = new TestEnvironment(FreePort.Next(), Directory.CreateTempSubdirectory("mqttiot-test-").FullName);
-        var station = backend(env.LoggerFactory);
+        var station = createBackend(env.LoggerFactory);
         env.AddUser(Sdk.Contract.TopicSegment.Escape(station.Id));
         await env.StartBrokerAsync();
         await env.StartGatewayAsync(station, connectAll, configureGateway);

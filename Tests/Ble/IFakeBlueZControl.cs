@@ -1,0 +1,25 @@
+using Tmds.DBus;
+
+namespace MqttIoT.Tests.Ble;
+
+/// <summary>The fake BlueZ's control surface (<c>org.mqttiot.FakeBlueZ1</c> at <c>/org/mqttiot/fake</c>, see fake_bluez.py). Specs and states are JSON.</summary>
+[DBusInterface("org.mqttiot.FakeBlueZ1")]
+public interface IFakeBlueZControl : IDBusObject
+{
+    /// <summary>A device that appears <c>delayMs</c> after discovery starts.</summary>
+    Task AddAdvertiserAsync(string spec);
+    /// <summary>A device BlueZ already knows, exported at once.</summary>
+    Task AddDeviceAsync(string spec);
+    Task RemoveDeviceAsync(string address);
+    /// <summary>The device drops the link.</summary>
+    Task DropAsync(string address);
+    Task NotifyAsync(string address, string uuid, string valueHex);
+    /// <summary>The next <paramref name="count"/> GATT calls on the device fail with org.bluez.Error.InProgress.</summary>
+    Task SetBusyAsync(string address, int count);
+    Task SetLatencyAsync(string address, int ms);
+    Task<string> DeviceStateAsync(string address);
+    Task<string> DiscoveryFilterAsync();
+    Task<string> CallsAsync();
+    /// <summary>Someone else powers the adapter off.</summary>
+    Task PowerOffAsync();
+}
