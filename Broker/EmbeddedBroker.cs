@@ -5,7 +5,8 @@ namespace MqttIoT.Broker;
 
 /// <summary>
 /// The embedded MQTT v5 broker: MQTTnet's server, listening on one TCP endpoint, with retained messages kept
-/// across restarts in <see cref="BrokerOptions.DataDirectory"/>.
+/// across restarts in <see cref="BrokerOptions.DataDirectory"/>, and MQTT v5 shared subscriptions, which MQTTnet
+/// itself refuses (<see cref="SharedSubscriptions"/>).
 /// </summary>
 public sealed partial class EmbeddedBroker : IAsyncDisposable
 {
@@ -34,6 +35,7 @@ public sealed partial class EmbeddedBroker : IAsyncDisposable
             .Build();
         _server = new MqttServerFactory().CreateMqttServer(serverOptions);
         _server.ValidatingConnectionAsync += OnValidatingConnectionAsync;
+        new SharedSubscriptions().Attach(_server);
         if (_store is not null)
         {
             _server.LoadingRetainedMessageAsync += OnLoadingRetainedAsync;
