@@ -92,7 +92,7 @@ internal sealed class HubIndex : IDisposable
         };
         record = isDevice ? WithDeviceState(record, props.Connected) : WithStationState(record);
         table.Set(record);
-        changes.Upsert(record);
+        changes.Upsert(record, isNew: old is null);
         if (isDevice && old?.Station != record.Station)
         {
             if (old?.Station is not null) Unlink(old.Station, id);

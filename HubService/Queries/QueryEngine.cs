@@ -4,8 +4,9 @@ using MqttIoT.Hub.Index;
 namespace MqttIoT.Hub.Queries;
 
 /// <summary>
-/// Runs LIST and FIND over the in-memory index (inside its read lock). In id order it walks the sorted ids from the
-/// cursor and stops after <c>limit + 1</c> matches; in any other order it scans once, keeping the best
+/// Runs LIST and FIND over the in-memory index (inside its read lock). Unfiltered in id order it walks the sorted ids
+/// from the cursor and stops after <c>limit + 1</c>; anything else is one pass over the records (a flat, fast
+/// enumeration, where walking the sorted-id tree costs several times more per record), keeping the best
 /// <c>limit + 1</c> in a bounded heap. The extra item only tells whether a next page exists.
 /// </summary>
 internal static class QueryEngine
@@ -16,7 +17,7 @@ internal static class QueryEngine
         var table = index.Table(devices);
         (FieldValue Key, string Id)? cursor = after is null ? null : PageToken.Decode(after, queryHash);
         var items = new List<IndexRecord>(Math.Min(limit + 1, 1024));
-        if (sort.Field.IsId)
+        if (sort.Field.IsId && ReferenceEquals(filter, Condition.All))
         {
             foreach (var id in table.Ids(cursor?.Id, sort.Descending))
             {

@@ -58,11 +58,12 @@ internal sealed class HubStore : IDisposable
         _db.BeginTrans();
         try
         {
-            foreach (var ((isDevice, id), record) in changes.All)
+            foreach (var ((isDevice, id), (record, stored)) in changes.All)
             {
                 var collection = isDevice ? _devices : _stations;
                 if (record is null) collection.Delete(id);
-                else collection.Upsert(ToDocument(record));
+                else if (stored) collection.Upsert(ToDocument(record));
+                else collection.Insert(ToDocument(record)); // one index walk instead of two
             }
             _db.Commit();
         }
