@@ -5,7 +5,8 @@ namespace MqttIoT.Broker;
 
 /// <summary>
 /// The embedded MQTT v5 broker: MQTTnet's server, listening on one TCP endpoint, with retained messages kept
-/// across restarts in <see cref="BrokerOptions.DataDirectory"/>.
+/// across restarts in <see cref="BrokerOptions.DataDirectory"/>, and MQTT v5 shared subscriptions, which MQTTnet
+/// itself refuses (<see cref="SharedSubscriptions"/>).
 /// </summary>
 public sealed partial class EmbeddedBroker : IAsyncDisposable
 {

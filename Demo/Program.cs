@@ -4,12 +4,15 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using MqttIoT.Broker;
 using MqttIoT.Gateway;
+using MqttIoT.Hub;
 
-// The main job in one process: the embedded broker, then a gateway with the simulated station.
+// The main job in one process: the embedded broker, a gateway with the simulated station, and the hub.
 var cli = new GatewayCommandLine();
-var data = new Option<string>("--data") { Description = "Data folder (broker retained messages)", DefaultValueFactory = _ => "data" };
-var root = new RootCommand("MqttIoT demo: embedded broker + simulated gateway in one process") { data };
+var data = new Option<string>("--data") { Description = "Data folder (broker retained messages, hub index)", DefaultValueFactory = _ => "data" };
+var root = new RootCommand("MqttIoT demo: embedded broker + simulated gateway + hub in one process") { data };
 cli.AddTo(root);
+var hubCli = new HubCommandLine();
+hubCli.AddTo(root, connection: false);
 root.SetAction(async (parse, ct) =>
 {
     var dataDir = Path.GetFullPath(parse.GetValue(data)!);
@@ -22,6 +25,15 @@ root.SetAction(async (parse, ct) =>
         DataDirectory = Path.Combine(dataDir, "broker"),
     });
     builder.Services.AddGateway(gateway, _ => cli.CreateBackend(parse, TimeProvider.System));
+    var hub = new HubOptions
+    {
+        Root = gateway.Root,
+        Mqtt = new() { Host = gateway.Mqtt.Host, Port = gateway.Mqtt.Port },
+        DataDirectory = Path.Combine(dataDir, "hub"),
+        MaxBatch = parse.GetValue(hubCli.Batch),
+        BatchWindow = TimeSpan.FromMilliseconds(parse.GetValue(hubCli.BatchMs)),
+    };
+    builder.Services.AddHub(hub);
     var host = builder.Build();
     await host.StartAsync(ct);
     Console.WriteLine($$"""
@@ -29,11 +41,14 @@ root.SetAction(async (parse, ct) =>
         MqttIoT demo running (anonymous access, loopback only).
           broker : mqtt://127.0.0.1:{{gateway.Mqtt.Port}}  (MQTT v5, embedded MQTTnet)
           data   : {{dataDir}}
+          hub    : index in {{hub.DatabasePath}}
           station: {{parse.GetValue(cli.Station)}} with {{parse.GetValue(cli.Devices)}} simulated devices
         Watch everything:
           mosquitto_sub -h 127.0.0.1 -p {{gateway.Mqtt.Port}} -V mqttv5 -t '{{gateway.Root}}/#' -v
         Read a value:
           mosquitto_rr -h 127.0.0.1 -p {{gateway.Mqtt.Port}} -t '{{gateway.Root}}/stations/{{parse.GetValue(cli.Station)}}/devices/dev-0001/requests/READ_VALUE' -e 'demo/replies' -m '{"key":"temperature"}'
+        Ask the hub:
+          mosquitto_rr -h 127.0.0.1 -p {{gateway.Mqtt.Port}} -t '{{gateway.Root}}/hub/queries/FIND_DEVICES' -e 'demo/replies' -m '{"filter":{"online":true},"limit":2}'
         Ctrl+C stops.
 
         """);

@@ -127,7 +127,12 @@ public sealed partial class IoTHubClient : IAsyncDisposable
         foreach (var d in devices) d.Complete();
     }
 
-    internal async Task<JsonElement> RequestAsync(string topic, RequestBody? body, ErrorCode noResponderCode, string target,
+    internal Task<JsonElement> RequestAsync(string topic, RequestBody? body, ErrorCode noResponderCode, string target,
+        TimeSpan? timeout, CancellationToken cancellationToken) =>
+        RequestAsync(topic, body is null ? [] : JsonSerializer.SerializeToUtf8Bytes(body, ContractJson.Default.RequestBody),
+            noResponderCode, target, timeout, cancellationToken);
+
+    internal async Task<JsonElement> RequestAsync(string topic, byte[] payload, ErrorCode noResponderCode, string target,
         TimeSpan? timeout, CancellationToken cancellationToken)
     {
         var deadline = timeout ?? _options.DefaultTimeout;
@@ -137,7 +142,6 @@ public sealed partial class IoTHubClient : IAsyncDisposable
         _pending[id] = tcs;
         try
         {
-            var payload = body is null ? [] : JsonSerializer.SerializeToUtf8Bytes(body, ContractJson.Default.RequestBody);
             var message = new MqttApplicationMessageBuilder()
                 .WithTopic(topic)
                 .WithPayload(payload)

@@ -16,9 +16,10 @@ public partial class CliToolTests
     {
         var steps = ReadmeSteps();
         steps.Select(s => s.Command).Should().Contain(c => c.Contains("READ_VALUE")).And.Contain(c => c.Contains("WRITE_VALUE"))
-            .And.Contain(c => c.Contains("/queries/")).And.Contain(c => c.Contains("START_NOTIFY")).And.Contain(c => c.StartsWith("mosquitto_sub", StringComparison.Ordinal));
+            .And.Contain(c => c.Contains("/queries/")).And.Contain(c => c.Contains("START_NOTIFY")).And.Contain(c => c.Contains("hub/queries/FIND_DEVICES")).And.Contain(c => c.StartsWith("mosquitto_sub", StringComparison.Ordinal));
 
         await using var env = await TestEnvironment.StartAsync();
+        await env.StartHubAsync();
         foreach (var (command, expected) in steps.Where(s => s.Expected is not null))
         {
             var result = await Cli.ShellAsync(Adapt(command, env), TimeSpan.FromSeconds(20));

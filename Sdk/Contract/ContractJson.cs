@@ -21,6 +21,12 @@ namespace MqttIoT.Sdk.Contract;
 [JsonSerializable(typeof(IReadOnlyList<string>))]
 [JsonSerializable(typeof(List<string>))]
 [JsonSerializable(typeof(Dictionary<string, DeviceProps>))]
+[JsonSerializable(typeof(HubQueryBody))]
+[JsonSerializable(typeof(HubPage<string>))]
+[JsonSerializable(typeof(HubPage<DeviceRecord>))]
+[JsonSerializable(typeof(HubPage<StationRecord>))]
+[JsonSerializable(typeof(DeviceRecord))]
+[JsonSerializable(typeof(StationRecord))]
 [JsonSerializable(typeof(JsonObject))]
 [JsonSerializable(typeof(JsonElement))]
 public sealed partial class ContractJson : JsonSerializerContext;

@@ -164,6 +164,22 @@ public sealed class TestEnvironment : IAsyncDisposable
         return Gateway;
     }
 
+    /// <summary>Starts a hub replica with its index in <paramref name="dataDirectory"/> (a fresh folder when null); returns once it has caught up.</summary>
+    public async Task<Hub.HubService> StartHubAsync(string? dataDirectory = null, Action<Hub.HubOptions>? configure = null)
+    {
+        var options = new Hub.HubOptions
+        {
+            Mqtt = FastReconnect(new() { Port = Port, Username = "hub", Password = MosquittoBroker.Password }),
+            DataDirectory = dataDirectory ?? Path.Combine(DataDirectory, "hub-" + Guid.NewGuid().ToString("N")[..8]),
+            BatchWindow = TimeSpan.FromMilliseconds(20),
+        };
+        configure?.Invoke(options);
+        var hub = new Hub.HubService(options, LoggerFactory);
+        _owned.Insert(0, hub);
+        await hub.StartAsync(Deadline.Token());
+        return hub;
+    }
+
     public async Task<IoTHubClient> ConnectClientAsync(TimeSpan? defaultTimeout = null)
     {
         var client = await IoTHubClient.ConnectAsync(new IoTHubClientOptions

@@ -1,0 +1,76 @@
+using MqttIoT.Hub.Filtering;
+using MqttIoT.Hub.Index;
+
+namespace MqttIoT.Hub.Queries;
+
+/// <summary>
+/// Runs LIST and FIND over the in-memory index (inside its read lock). Unfiltered in id order it walks the sorted ids
+/// from the cursor and stops after <c>limit + 1</c>; anything else is one pass over the records (a flat, fast
+/// enumeration, where walking the sorted-id tree costs several times more per record), keeping the best
+/// <c>limit + 1</c> in a bounded heap. The extra item only tells whether a next page exists.
+/// </summary>
+internal static class QueryEngine
+{
+    public static (List<IndexRecord> Items, string? Next) Find(HubIndex index, bool devices, Condition filter, SortSpec sort,
+        string? after, int limit, uint queryHash)
+    {
+        var table = index.Table(devices);
+        (FieldValue Key, string Id)? cursor = after is null ? null : PageToken.Decode(after, queryHash);
+        var items = new List<IndexRecord>(Math.Min(limit + 1, 1024));
+        if (sort.Field.IsId && ReferenceEquals(filter, Condition.All))
+        {
+            foreach (var id in table.Ids(cursor?.Id, sort.Descending))
+            {
+                if (!table.TryGet(id, out var r) || !filter.Matches(r, index)) continue;
+                items.Add(r);
+                if (items.Count > limit) break;
+            }
+        }
+        else
+        {
+            // Max-heap in the query's order: its top is the worst of the best limit+1 seen so far.
+            var heap = new PriorityQueue<IndexRecord, (FieldValue Key, string Id)>(
+                Comparer<(FieldValue Key, string Id)>.Create((a, b) => sort.Compare(b.Key, b.Id, a.Key, a.Id)));
+            foreach (var r in table.Records)
+            {
+                var key = sort.Field.SortKey(r, index);
+                if (cursor is { } c && sort.Compare(key, r.Id, c.Key, c.Id) <= 0) continue;
+                if (heap.Count > limit && heap.TryPeek(out _, out var worst) && sort.Compare(key, r.Id, worst.Key, worst.Id) >= 0) continue;
+                if (!filter.Matches(r, index)) continue;
+                if (heap.Count > limit) heap.EnqueueDequeue(r, (key, r.Id));
+                else heap.Enqueue(r, (key, r.Id));
+            }
+            while (heap.Count > 0) items.Add(heap.Dequeue());
+            items.Reverse();
+        }
+        string? next = null;
+        if (items.Count > limit)
+        {
+            items.RemoveRange(limit, items.Count - limit);
+            var last = items[^1];
+            next = PageToken.Encode(queryHash, sort.Field.SortKey(last, index), last.Id);
+        }
+        return (items, next);
+    }
+
+    public static (List<string> Ids, string? Next) List(HubIndex index, bool devices, string? station, string? after, int limit, uint queryHash)
+    {
+        var cursor = after is null ? null : PageToken.Decode(after, queryHash).Id;
+        IEnumerable<string> ids;
+        if (station is null) ids = index.Table(devices).Ids(cursor, descending: false);
+        else
+        {
+            var held = index.DevicesOf(station).Where(id => cursor is null || string.CompareOrdinal(id, cursor) > 0).ToList();
+            held.Sort(StringComparer.Ordinal);
+            ids = held;
+        }
+        var page = ids.Take(limit + 1).ToList();
+        string? next = null;
+        if (page.Count > limit)
+        {
+            page.RemoveAt(limit);
+            next = PageToken.Encode(queryHash, FieldValue.Of(page[^1]), page[^1]);
+        }
+        return (page, next);
+    }
+}

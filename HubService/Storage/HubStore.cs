@@ -1,0 +1,134 @@
+using LiteDB;
+using MqttIoT.Hub.Index;
+
+namespace MqttIoT.Hub.Storage;
+
+/// <summary>
+/// The index on disk: one LiteDB file, a <c>devices</c> and a <c>stations</c> collection, one document per record
+/// (<c>_id</c>, <c>station</c>, <c>availability</c>, <c>online</c>, <c>stale</c>, <c>firstSeen</c>, <c>lastSeen</c>,
+/// <c>props</c> as a nested document, <c>notified</c>). A batch of changes is one transaction, so a crash leaves
+/// the file at the last committed batch (LiteDB's write-ahead log replays or drops the rest when it opens again);
+/// a checkpoint folds the log into the data file once it passes <see cref="HubOptions.CheckpointPages"/>.
+/// Only the ingest loop's thread touches it (LiteDB transactions belong to a thread).
+/// </summary>
+/// <remarks>
+/// No secondary indexes: queries are answered from <see cref="HubIndex"/>, and the file is read whole only at start;
+/// an index nobody reads would only slow every write.
+/// </remarks>
+internal sealed class HubStore : IDisposable
+{
+    private readonly LiteDatabase _db;
+    private readonly ILiteCollection<BsonDocument> _devices;
+    private readonly ILiteCollection<BsonDocument> _stations;
+
+    public HubStore(string path, int checkpointPages)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        FilePath = Path.GetFullPath(path);
+        _db = new LiteDatabase(new ConnectionString { Filename = FilePath, Connection = ConnectionType.Direct });
+        _db.CheckpointSize = checkpointPages;
+        _devices = _db.GetCollection("devices", BsonAutoId.ObjectId);
+        _stations = _db.GetCollection("stations", BsonAutoId.ObjectId);
+    }
+
+    public string FilePath { get; }
+
+    /// <summary>Every record on disk, for the in-memory view at start; a document it cannot read is skipped (the broker's replay restores it).</summary>
+    public List<IndexRecord> LoadAll(PathTable paths, Action<string, string> onBadDocument)
+    {
+        var records = new List<IndexRecord>(_devices.Count() + _stations.Count());
+        foreach (var (collection, isDevice) in new[] { (_devices, true), (_stations, false) })
+        {
+            foreach (var doc in collection.FindAll())
+            {
+                try { records.Add(FromDocument(doc, isDevice, paths)); }
+                catch (Exception ex) when (ex is InvalidCastException or System.Text.Json.JsonException or ArgumentException or KeyNotFoundException)
+                {
+                    onBadDocument(doc["_id"].ToString(), ex.Message);
+                }
+            }
+        }
+        return records;
+    }
+
+    /// <summary>Writes one batch in one transaction.</summary>
+    public void Commit(IndexChanges changes)
+    {
+        if (changes.Count == 0) return;
+        _db.BeginTrans();
+        try
+        {
+            foreach (var ((isDevice, id), (record, stored)) in changes.All)
+            {
+                var collection = isDevice ? _devices : _stations;
+                if (record is null) collection.Delete(id);
+                else if (stored) collection.Upsert(ToDocument(record));
+                else collection.Insert(ToDocument(record)); // one index walk instead of two
+            }
+            _db.Commit();
+        }
+        catch
+        {
+            _db.Rollback();
+            throw;
+        }
+    }
+
+    /// <summary>Folds the write-ahead log into the data file (on a clean stop, so the next start reads one file).</summary>
+    public void Checkpoint() => _db.Checkpoint();
+
+    public void Dispose() => _db.Dispose();
+
+    private static BsonDocument ToDocument(IndexRecord r)
+    {
+        var doc = new BsonDocument
+        {
+            ["_id"] = r.Id,
+            ["availability"] = r.Availability is { } a ? new BsonValue(a) : BsonValue.Null,
+            ["online"] = r.Online,
+            ["stale"] = r.Stale,
+            ["firstSeen"] = r.FirstSeen.UtcDateTime,
+            ["lastSeen"] = r.LastSeen.UtcDateTime,
+        };
+        if (r.Station is not null) doc["station"] = r.Station;
+        if (BsonJson.TryToBson(r.Props, out var props)) doc["props"] = props;
+        else doc["propsJson"] = System.Text.Encoding.UTF8.GetString(r.Props); // keys LiteDB would merge (it ignores case)
+        if (r.Notified.Length > 0)
+        {
+            var notified = new BsonDocument();
+            foreach (var n in r.Notified)
+                notified[n.Key] = new BsonDocument { ["value"] = n.Value, ["text"] = n.Text is null ? BsonValue.Null : n.Text, ["at"] = n.At.UtcDateTime };
+            doc["notified"] = notified;
+        }
+        return doc;
+    }
+
+    private static IndexRecord FromDocument(BsonDocument doc, bool isDevice, PathTable paths)
+    {
+        var json = doc.TryGetValue("props", out var props) && props.IsDocument
+            ? BsonJson.ToJson(props.AsDocument)
+            : System.Text.Encoding.UTF8.GetBytes(doc["propsJson"].AsString);
+        using var parsed = System.Text.Json.JsonDocument.Parse(json);
+        var notified = new List<NotifiedEntry>();
+        if (doc.TryGetValue("notified", out var n) && n.IsDocument)
+            foreach (var (key, v) in n.AsDocument)
+                notified.Add(new NotifiedEntry(key, v["value"].AsString, v["text"].IsString ? v["text"].AsString : null, Utc(v["at"])));
+        return new IndexRecord
+        {
+            Id = doc["_id"].AsString,
+            IsDevice = isDevice,
+            Station = doc.TryGetValue("station", out var s) && s.IsString ? s.AsString : null,
+            Availability = doc["availability"].IsBoolean ? doc["availability"].AsBoolean : null,
+            Online = doc["online"].AsBoolean,
+            Stale = doc["stale"].AsBoolean,
+            FirstSeen = Utc(doc["firstSeen"]),
+            LastSeen = Utc(doc["lastSeen"]),
+            Props = json,
+            Fields = PropsFields.Flatten(parsed.RootElement, paths),
+            Notified = [.. notified.OrderBy(x => x.Key, StringComparer.Ordinal)],
+            Generation = 0,
+        };
+    }
+
+    private static DateTimeOffset Utc(BsonValue value) => new(DateTime.SpecifyKind(value.AsDateTime.ToUniversalTime(), DateTimeKind.Utc));
+}
