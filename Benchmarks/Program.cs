@@ -6,6 +6,7 @@ using MqttIoT.Benchmarks.Scenarios;
 IScenario[] scenarios =
 [
     new RequestResponseScenario(),
+    new NotificationScenario(),
 ];
 
 var root = FindRepositoryRoot();

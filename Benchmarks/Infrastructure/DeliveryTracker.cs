@@ -28,7 +28,7 @@ public sealed class DeliveryTracker : IDisposable
         _remaining = new int[messages];
         Array.Fill(_remaining, subscribers);
         _sentAt = new long[messages];
-        _window = new SemaphoreSlim(window, window);
+        _window = new SemaphoreSlim(window);
         _latencies = latencies;
     }
 
