@@ -7,6 +7,7 @@ IScenario[] scenarios =
 [
     new RequestResponseScenario(),
     new NotificationScenario(),
+    new BrokerScenario(),
 ];
 
 var root = FindRepositoryRoot();
