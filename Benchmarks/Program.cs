@@ -8,6 +8,7 @@ IScenario[] scenarios =
     new RequestResponseScenario(),
     new NotificationScenario(),
     new BrokerScenario(),
+    new GatewayScaleScenario(),
 ];
 
 var root = FindRepositoryRoot();

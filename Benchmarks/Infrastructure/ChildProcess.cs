@@ -49,10 +49,18 @@ public sealed class ChildProcess : IAsyncDisposable
         get { lock (_lines) return string.Join('\n', _lines); }
     }
 
-    /// <summary>Lines it printed that contain <paramref name="text"/>.</summary>
-    public int CountLines(string text)
+    /// <summary>Warning and error messages it printed (console logger: the level line and the message line after it).</summary>
+    public IReadOnlyList<string> Problems()
     {
-        lock (_lines) return _lines.Count(l => l.Contains(text, StringComparison.Ordinal));
+        lock (_lines)
+        {
+            var lines = _lines.ToArray();
+            List<string> found = [];
+            for (int i = 0; i < lines.Length; i++)
+                if (lines[i].StartsWith("warn:", StringComparison.Ordinal) || lines[i].StartsWith("fail:", StringComparison.Ordinal) || lines[i].StartsWith("crit:", StringComparison.Ordinal))
+                    found.Add(lines[i] + (i + 1 < lines.Length ? " " + lines[i + 1].Trim() : ""));
+            return found;
+        }
     }
 
     private void Keep(string? line)

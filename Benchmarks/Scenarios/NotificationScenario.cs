@@ -62,6 +62,7 @@ public sealed class NotificationScenario : IScenario
 
                 // Latency at half the Sdk's throughput, the same offered rate for both.
                 var rate = sdkRun.PerSecond / subscribers / 2;
+                if (!(rate >= 1)) continue;
                 var count = (int)Math.Clamp(rate * context.Scale(1, 3), 50, messages);
                 var bareLat = await PacedAsync(bare.Use, publish, count, subscribers, rate, cancellationToken);
                 var sdkLat = await PacedAsync(sdk.Use, notify, count, subscribers, rate, cancellationToken);
