@@ -28,8 +28,8 @@ public sealed class GatewayScaleScenario : IScenario
     public async Task RunAsync(BenchContext context, CancellationToken cancellationToken)
     {
         int devices = context.Scale(200, 10_000), notifyMs = 1_000;
-        var settle = TimeSpan.FromSeconds(context.Scale(1, 10));
-        var limit = TimeSpan.FromSeconds(context.Scale(30, 120));
+        var settle = TimeSpan.FromSeconds(context.Scale(1, 5));
+        var limit = TimeSpan.FromSeconds(context.Scale(30, 90));
         var dll = Path.Combine(context.RepositoryRoot, "Gateway", "bin", "Release", "net10.0", "MqttIoT.Gateway.dll");
         if (!File.Exists(dll)) throw new FileNotFoundException($"build the gateway host in Release first ({dll})");
         foreach (var kind in context.Options.Brokers)

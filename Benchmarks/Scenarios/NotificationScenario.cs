@@ -34,7 +34,7 @@ public sealed class NotificationScenario : IScenario
     /// <inheritdoc />
     public async Task RunAsync(BenchContext context, CancellationToken cancellationToken)
     {
-        int deliveries = context.Scale(600, 30_000);
+        int deliveries = context.Scale(600, 15_000);
         foreach (var kind in context.Options.Brokers)
         {
             await using var broker = await context.StartBrokerAsync(kind);
@@ -63,7 +63,7 @@ public sealed class NotificationScenario : IScenario
                 // Latency at half the Sdk's throughput, the same offered rate for both.
                 var rate = sdkRun.PerSecond / subscribers / 2;
                 if (!(rate >= 1)) continue;
-                var count = (int)Math.Clamp(rate * context.Scale(1, 3), 50, messages);
+                var count = (int)Math.Clamp(rate * context.Scale(1, 2), 50, messages);
                 var bareLat = await PacedAsync(bare.Use, publish, count, subscribers, rate, cancellationToken);
                 var sdkLat = await PacedAsync(sdk.Use, notify, count, subscribers, rate, cancellationToken);
                 context.Add(new ResultRow("2 notifications", $"p99 latency to {subscribers} subscriber(s) at {rate:0} msg/s ({count:N0} msgs)", broker.Name,
