@@ -62,6 +62,8 @@ public sealed class BrokerScenario : IScenario
                     await Task.WhenAll(idlers.Select(BareMqtt.CloseAsync));
                 }
             }
+            // The broker host logs a warning for every 10,000 messages it drops from a full client queue.
+            foreach (var line in broker.Process.Problems().Take(5)) context.Log($"  {broker.Name} logged: {line}");
         }
 
         foreach (var withIdle in new[] { false, true })

@@ -63,11 +63,12 @@ public sealed class RequestResponseScenario : IScenario
 
             foreach (var inFlight in new[] { 16, 64 })
             {
-                var bareRate = await PipelinedAsync(bareCall, pipelined, inFlight);
-                var sdkRate = await PipelinedAsync(sdkCall, pipelined, inFlight);
+                var (bareRate, bareCpu) = await PipelinedAsync(bareCall, pipelined, inFlight, broker);
+                var (sdkRate, sdkCpu) = await PipelinedAsync(sdkCall, pipelined, inFlight, broker);
                 var (text, met) = Target.AtLeastTimes(sdkRate, bareRate, 0.8);
                 context.Add(new ResultRow("1 request/response", $"READ_VALUE throughput, {inFlight} in flight ({pipelined:N0} calls)", broker.Name,
-                    sdkRate, bareRate, "req/s", text, met));
+                    sdkRate, bareRate, "req/s", text, met,
+                    $"CPU per call (client + responder process / broker): Sdk+gateway {sdkCpu.Process:0} / {sdkCpu.Broker:0} us, bare {bareCpu.Process:0} / {bareCpu.Broker:0} us"));
             }
             if (echo.Failures > 0) throw new InvalidOperationException($"the echo responder failed {echo.Failures} replies");
         }
@@ -83,15 +84,26 @@ public sealed class RequestResponseScenario : IScenario
         }
     }
 
-    /// <summary>Requests/s with <paramref name="inFlight"/> callers, each on its own device, until <paramref name="total"/> calls are done.</summary>
-    private static async Task<double> PipelinedAsync(Func<int, Task> call, int total, int inFlight)
+    /// <summary>
+    /// Requests/s with <paramref name="inFlight"/> callers, each on its own device, until <paramref name="total"/> calls are
+    /// done; and the CPU each call cost, in microseconds, in this process (requester and responder) and in the broker.
+    /// </summary>
+    private static async Task<(double PerSecond, (double Process, double Broker) Cpu)> PipelinedAsync(Func<int, Task> call, int total, int inFlight,
+        BrokerProcess broker)
     {
         int issued = 0;
+        var self = Process.GetCurrentProcess();
+        var processBefore = self.TotalProcessorTime;
+        var brokerBefore = broker.Process.CpuTime();
         var clock = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, inFlight).Select(async slot =>
         {
             while (Interlocked.Increment(ref issued) <= total) await call(slot);
         }));
-        return total / clock.Elapsed.TotalSeconds;
+        var seconds = clock.Elapsed.TotalSeconds;
+        self.Refresh();
+        var processUs = (self.TotalProcessorTime - processBefore).TotalMicroseconds / total;
+        var brokerUs = (broker.Process.CpuTime() - brokerBefore).TotalMicroseconds / total;
+        return (total / seconds, (processUs, brokerUs));
     }
 }
