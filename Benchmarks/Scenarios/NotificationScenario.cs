@@ -58,7 +58,9 @@ public sealed class NotificationScenario : IScenario
                 var sdkRun = await ClosedLoopAsync(sdk.Use, notify, messages, subscribers, cancellationToken);
                 var (text, met) = Target.AtLeastTimes(sdkRun.PerSecond, bareRun.PerSecond, 0.8);
                 context.Add(new ResultRow("2 notifications", $"deliveries/s to {subscribers} subscriber(s), nothing lost ({messages:N0} msgs)", broker.Name,
-                    sdkRun.PerSecond, bareRun.PerSecond, "deliv/s", text, met == true && sdkRun.Lost == 0 && bareRun.Lost == 0, Lost(sdkRun, bareRun)));
+                    sdkRun.PerSecond, bareRun.PerSecond, "deliv/s", text, met == true && sdkRun.Lost == 0 && bareRun.Lost == 0,
+                    $"CPU per delivery in the benchmark process (publisher side + all subscribers): Sdk+gateway {sdkRun.CpuPerDelivery:0} us, bare {bareRun.CpuPerDelivery:0} us" +
+                    (Lost(sdkRun, bareRun) is { Length: > 0 } lost ? "; " + lost : "")));
 
                 // Latency at half the Sdk's throughput, the same offered rate for both.
                 var rate = sdkRun.PerSecond / subscribers / 2;
@@ -82,13 +84,15 @@ public sealed class NotificationScenario : IScenario
     internal static int SequenceOf(ReadOnlySpan<byte> value) =>
         value.Length == 12 && int.TryParse(value[3..], NumberStyles.None, CultureInfo.InvariantCulture, out var seq) ? seq : -1;
 
-    private sealed record Run(double PerSecond, long Lost, double P99);
+    private sealed record Run(double PerSecond, long Lost, double P99, double CpuPerDelivery = double.NaN);
 
     private static async Task<Run> ClosedLoopAsync(Action<DeliveryTracker?> use, Func<int, ValueTask> send, int messages, int subscribers,
         CancellationToken cancellationToken)
     {
         using var tracker = new DeliveryTracker(messages, subscribers, Window);
         use(tracker);
+        var self = Process.GetCurrentProcess();
+        var cpuBefore = self.TotalProcessorTime;
         var start = Stopwatch.GetTimestamp();
         for (int seq = 0; seq < messages; seq++)
         {
@@ -99,7 +103,9 @@ public sealed class NotificationScenario : IScenario
         await tracker.WaitAllAsync(Stall);
         use(null);
         var seconds = Math.Max(1e-6, Stopwatch.GetElapsedTime(start, tracker.LastDeliveryAt).TotalSeconds);
-        return new Run(tracker.DeliveryCount / seconds, (long)messages * subscribers - tracker.DeliveryCount, double.NaN);
+        self.Refresh();
+        var cpu = (self.TotalProcessorTime - cpuBefore).TotalMicroseconds / Math.Max(1, tracker.DeliveryCount);
+        return new Run(tracker.DeliveryCount / seconds, (long)messages * subscribers - tracker.DeliveryCount, double.NaN, cpu);
     }
 
     private static async Task<Run> PacedAsync(Action<DeliveryTracker?> use, Func<int, ValueTask> send, int messages, int subscribers, double rate,
