@@ -33,7 +33,8 @@ public static class MachineInfo
     public static string Commit(string repositoryRoot)
     {
         var head = Run("git", repositoryRoot, "rev-parse", "--short=10", "HEAD").Trim();
-        var dirty = Run("git", repositoryRoot, "status", "--porcelain", "--untracked-files=no").Trim().Length > 0;
+        // BENCHMARKS.md is this program's output: a change there is not a change to what was measured.
+        var dirty = Run("git", repositoryRoot, "status", "--porcelain", "--untracked-files=no", "--", ".", ":!BENCHMARKS.md").Trim().Length > 0;
         return string.IsNullOrEmpty(head) ? "unknown" : head + (dirty ? " +uncommitted changes" : "");
     }
 
