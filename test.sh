@@ -56,7 +56,13 @@ dotnet test OpcUa.Tests/MqttIoT.OpcUa.Tests.csproj -c Debug --no-build -nologo \
 run_suite embedded MQTTIOT_TEST_BROKER=embedded -- "$@"
 run_suite mosquitto MQTTIOT_TEST_BROKER=mosquitto -- --filter "FullyQualifiedName!~ContractTests&FullyQualifiedName!~TopicsDocTests&FullyQualifiedName!~SdkPackageTests&FullyQualifiedName!~BrokerConformanceTests" "$@"
 
-passed=0; failed=0
+# The benchmarks in their quick mode: they must run (speed is never asserted here; see BENCHMARKS.md).
+log "suite: benchmarks (quick)"
+bench_passed=0; bench_failed=0
+if dotnet build Benchmarks/MqttIoT.Benchmarks.csproj -c Release -nologo -v quiet -clp:ErrorsOnly \
+   && dotnet run -c Release --no-build --project Benchmarks -- --quick --no-out; then bench_passed=1; else bench_failed=1; fi
+
+passed=$bench_passed; failed=$bench_failed
 for trx in "$results"/*.trx; do
   [ -f "$trx" ] || continue
   counters=$(grep -o '<Counters [^>]*>' "$trx" | head -1)

@@ -19,6 +19,7 @@ public sealed partial class EmbeddedBroker : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private Task? _flusher;
     private readonly Auth.BrokerAccessControl _access;
+    private long _dropped;
 
     /// <summary>Creates the broker; it listens once <see cref="StartAsync"/> returns.</summary>
     public EmbeddedBroker(BrokerOptions options, ILogger<EmbeddedBroker> logger, TimeProvider? timeProvider = null)
@@ -65,6 +66,8 @@ public sealed partial class EmbeddedBroker : IAsyncDisposable
         _access.Attach(_server);
         _server.ValidatingConnectionAsync += OnValidatingConnectionAsync;
         _server.InterceptingPublishAsync += OnInterceptingPublishAsync;
+        // MQTTnet drops the oldest queued message of a client whose queue is full, silently; say so instead.
+        _server.QueuedApplicationMessageOverwrittenAsync += OnQueueOverflowAsync;
         if (_store is not null)
         {
             _server.LoadingRetainedMessageAsync += OnLoadingRetainedAsync;
@@ -78,6 +81,9 @@ public sealed partial class EmbeddedBroker : IAsyncDisposable
 
     /// <summary>The underlying MQTTnet server, for inspection.</summary>
     public MqttServer Server => _server;
+
+    /// <summary>Messages dropped because a client's queue held <see cref="BrokerOptions.MaxPendingMessagesPerClient"/> already.</summary>
+    public long DroppedMessages => Interlocked.Read(ref _dropped);
 
     /// <summary>Starts listening.</summary>
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -147,6 +153,13 @@ public sealed partial class EmbeddedBroker : IAsyncDisposable
         return Task.CompletedTask;
     }
 
+    private Task OnQueueOverflowAsync(QueueMessageOverwrittenEventArgs e)
+    {
+        var dropped = Interlocked.Increment(ref _dropped);
+        if (dropped % 10_000 == 1) LogDropped(e.ReceiverClientId, _options.MaxPendingMessagesPerClient, dropped);
+        return Task.CompletedTask;
+    }
+
     private Task OnLoadingRetainedAsync(LoadingRetainedMessagesEventArgs e)
     {
         try
@@ -180,6 +193,9 @@ public sealed partial class EmbeddedBroker : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Broker listening on {Address}:{Port}, retained messages in {Store}")]
     private partial void LogStarted(string address, int port, string store);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Client {ClientId} has {Max} messages queued: dropping its oldest ({Dropped} dropped so far)")]
+    private partial void LogDropped(string clientId, int max, long dropped);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Loaded {Count} retained messages")]
     private partial void LogLoaded(int count);

@@ -18,6 +18,10 @@ namespace MqttIoT.Gateway.Publishing;
 internal sealed partial class StatePublisher : IBackendEventSink
 {
     private const int BatchSize = 512;
+    // QoS 1 publishes in flight at once. Waiting for each PUBACK before the next publish capped the gateway at one
+    // event per broker round trip (the benchmarks' notification scenario); MQTTnet writes publishes in the order they
+    // are called, so pipelining keeps their order.
+    private const int MaxInFlight = 256;
 
     private readonly IStationBackend _station;
     private readonly MqttSession _session;
@@ -27,6 +31,7 @@ internal sealed partial class StatePublisher : IBackendEventSink
     private readonly TimeProvider _time;
     private readonly Channel<Outbound> _queue = Channel.CreateUnbounded<Outbound>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Dictionary<string, byte[]> _published = new(StringComparer.Ordinal);
+    private readonly Queue<Task> _inFlight = new();
     private int _queuedEvents;
     private long _droppedNotifications;
 
@@ -81,9 +86,11 @@ internal sealed partial class StatePublisher : IBackendEventSink
     /// <summary>Marks the station and its connected devices offline (graceful shutdown) and waits until it is sent.</summary>
     public async Task PublishOfflineAsync(CancellationToken cancellationToken)
     {
+        await DrainAsync().ConfigureAwait(false);
         foreach (var device in _station.GetConnectedDevices())
             await PublishRetainedAsync(_topics.DeviceAvailability(_station.Id, device.Id), "offline"u8.ToArray(), force: false, cancellationToken).ConfigureAwait(false);
         await PublishRetainedAsync(_topics.StationAvailability(_station.Id), "offline"u8.ToArray(), force: true, cancellationToken).ConfigureAwait(false);
+        await DrainAsync().ConfigureAwait(false);
     }
 
     public async Task RunAsync(CancellationToken cancellationToken)
@@ -102,12 +109,34 @@ internal sealed partial class StatePublisher : IBackendEventSink
                     catch (Sdk.IoTException ex) { LogPublishFailed(ex.Message); } // lost broker: state is republished on reconnect
                     catch (MQTTnet.Exceptions.MqttCommunicationException ex) { LogPublishFailed(ex.Message); }
                 }
+                // The queue was empty (a short batch): wait for the PUBACKs, so that failures are logged while they are news.
+                if (batch.Count < BatchSize) await DrainAsync().ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested) { }
     }
 
     private void Enqueue(Outbound item) => _queue.Writer.TryWrite(item);
+
+    /// <summary>Starts a publish; waits only when <see cref="MaxInFlight"/> are unacknowledged.</summary>
+    private async Task PublishAsync(MqttApplicationMessage message, CancellationToken cancellationToken)
+    {
+        _inFlight.Enqueue(_session.PublishAsync(message, cancellationToken));
+        while (_inFlight.Count > MaxInFlight) await ObserveOldestAsync().ConfigureAwait(false);
+    }
+
+    private async Task DrainAsync()
+    {
+        while (_inFlight.Count > 0) await ObserveOldestAsync().ConfigureAwait(false);
+    }
+
+    private async Task ObserveOldestAsync()
+    {
+        try { await _inFlight.Dequeue().ConfigureAwait(false); }
+        catch (Sdk.IoTException ex) { LogPublishFailed(ex.Message); } // lost broker: state is republished on reconnect
+        catch (MQTTnet.Exceptions.MqttCommunicationException ex) { LogPublishFailed(ex.Message); }
+        catch (OperationCanceledException) { } // cancelled by the gateway stopping
+    }
 
     private void EnqueueEvent(string topic, string type, string? device, string? key, JsonObject? data, bool notification)
     {
@@ -127,7 +156,7 @@ internal sealed partial class StatePublisher : IBackendEventSink
         {
             case PublishEvent e:
                 Interlocked.Decrement(ref _queuedEvents);
-                await _session.PublishAsync(new MqttApplicationMessageBuilder()
+                await PublishAsync(new MqttApplicationMessageBuilder()
                     .WithTopic(e.Topic).WithPayload(e.Payload).WithContentType(Wire.JsonContentType)
                     .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build(), cancellationToken).ConfigureAwait(false);
                 break;
@@ -171,7 +200,7 @@ internal sealed partial class StatePublisher : IBackendEventSink
         foreach (var topic in new[] { _topics.DeviceProps(_station.Id, device), _topics.DeviceAvailability(_station.Id, device) })
         {
             _published.Remove(topic);
-            await _session.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(topic).WithRetainFlag(true)
+            await PublishAsync(new MqttApplicationMessageBuilder().WithTopic(topic).WithRetainFlag(true)
                 .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build(), cancellationToken).ConfigureAwait(false);
         }
     }
@@ -182,7 +211,7 @@ internal sealed partial class StatePublisher : IBackendEventSink
         var had = _published.TryGetValue(topic, out var last);
         var same = had && last!.AsSpan().SequenceEqual(payload);
         if (same && !force) return false;
-        await _session.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload(payload).WithRetainFlag(true)
+        await PublishAsync(new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload(payload).WithRetainFlag(true)
             .WithContentType(payload.Length > 0 && payload[0] == (byte)'{' ? Wire.JsonContentType : null)
             .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build(), cancellationToken).ConfigureAwait(false);
         _published[topic] = payload;
@@ -192,7 +221,7 @@ internal sealed partial class StatePublisher : IBackendEventSink
     private Task PublishPropsChangedAsync(string topic, string type, string? device, CancellationToken cancellationToken)
     {
         var message = new EventMessage { Type = type, Station = _station.Id, Device = device, Timestamp = _time.GetUtcNow() };
-        return _session.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(topic)
+        return PublishAsync(new MqttApplicationMessageBuilder().WithTopic(topic)
             .WithPayload(JsonSerializer.SerializeToUtf8Bytes(message, ContractJson.Default.EventMessage)).WithContentType(Wire.JsonContentType)
             .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build(), cancellationToken);
     }

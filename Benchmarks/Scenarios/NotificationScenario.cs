@@ -1,0 +1,244 @@
+using System.Buffers.Binary;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using MQTTnet;
+using MQTTnet.Protocol;
+using MqttIoT.Benchmarks.Infrastructure;
+using MqttIoT.Gateway.Backends.Simulated;
+using MqttIoT.Sdk;
+
+namespace MqttIoT.Benchmarks.Scenarios;
+
+/// <summary>
+/// Item 2: one simulated device notifying to 1, 10 and 100 Sdk subscribers (each its own IoTHubClient), against a
+/// bare MQTTnet publisher publishing events of the same size at QoS 1 to as many bare subscribers, on the same
+/// broker. The device notifies through the gateway's real path: the backend's event sink, the state publisher,
+/// the broker. Throughput is measured closed-loop (a window of messages not yet at every subscriber, so nothing
+/// can overflow) and must lose nothing; latency is measured open-loop at half the Sdk's throughput.
+/// </summary>
+public sealed class NotificationScenario : IScenario
+{
+    private const string Station = "notify";
+    private const string BareTopic = "iot/v1/stations/bare/devices/dev-0001/events/NOTIFIED/setpoint";
+    private const int Window = 200;
+    private static readonly TimeSpan RunLimit = TimeSpan.FromSeconds(20);
+    private static readonly TimeSpan Stall = TimeSpan.FromSeconds(5);
+
+    /// <inheritdoc />
+    public string Name => "notify";
+
+    /// <inheritdoc />
+    public string Title => "2. Notifications: a simulated device to 1, 10, 100 Sdk subscribers vs bare QoS 1 publishes to bare subscribers";
+
+    /// <inheritdoc />
+    public async Task RunAsync(BenchContext context, CancellationToken cancellationToken)
+    {
+        int deliveries = context.Scale(600, 15_000);
+        foreach (var kind in context.Options.Brokers)
+        {
+            await using var broker = await context.StartBrokerAsync(kind);
+            await using var gateway = await InProcessGateway.StartAsync(context, broker.Port, Station, 1, cancellationToken);
+            var device = gateway.Station.AllDevices[0];
+            await device.EnableNotificationsAsync("setpoint", cancellationToken);
+            await using var publisher = new BarePublisher(await BareMqtt.ConnectAsync(broker.Port, "bare-pub-" + Guid.NewGuid().ToString("N")[..6], cancellationToken));
+            foreach (var subscribers in new[] { 1, 10, 100 })
+            {
+                context.Log($"{Name} on {broker.Name}: {subscribers} subscriber(s)");
+                var messages = Math.Max(context.Scale(100, 300), deliveries / subscribers);
+                await using var sdk = await SdkSubscribers.StartAsync(context, broker.Port, subscribers, cancellationToken);
+                await using var bare = await BareSubscribers.StartAsync(broker.Port, subscribers, cancellationToken);
+                Func<int, ValueTask> notify = seq => new(device.WriteValueAsync("setpoint", Setpoint(seq), true, cancellationToken));
+                Func<int, ValueTask> publish = seq => publisher.Publish(seq);
+
+                // A short warm-up of both paths, then throughput, baseline first.
+                await ClosedLoopAsync(bare.Use, publish, Math.Min(messages, 200), subscribers, cancellationToken);
+                await ClosedLoopAsync(sdk.Use, notify, Math.Min(messages, 200), subscribers, cancellationToken);
+                var bareRun = await ClosedLoopAsync(bare.Use, publish, messages, subscribers, cancellationToken);
+                var sdkRun = await ClosedLoopAsync(sdk.Use, notify, messages, subscribers, cancellationToken);
+                var (text, met) = Target.AtLeastTimes(sdkRun.PerSecond, bareRun.PerSecond, 0.8);
+                context.Add(new ResultRow("2 notifications", $"deliveries/s to {subscribers} subscriber(s), nothing lost ({messages:N0} msgs)", broker.Name,
+                    sdkRun.PerSecond, bareRun.PerSecond, "deliv/s", text, met == true && sdkRun.Lost == 0 && bareRun.Lost == 0,
+                    $"CPU per delivery in the benchmark process (publisher side + all subscribers): Sdk+gateway {sdkRun.CpuPerDelivery:0} us, bare {bareRun.CpuPerDelivery:0} us" +
+                    (Lost(sdkRun, bareRun) is { Length: > 0 } lost ? "; " + lost : "")));
+
+                // Latency at half the Sdk's throughput, the same offered rate for both.
+                var rate = sdkRun.PerSecond / subscribers / 2;
+                if (!(rate >= 1)) continue;
+                var count = (int)Math.Clamp(rate * context.Scale(1, 2), 50, messages);
+                var bareLat = await PacedAsync(bare.Use, publish, count, subscribers, rate, cancellationToken);
+                var sdkLat = await PacedAsync(sdk.Use, notify, count, subscribers, rate, cancellationToken);
+                context.Add(new ResultRow("2 notifications", $"p99 latency to {subscribers} subscriber(s) at {rate:0} msg/s ({count:N0} msgs)", broker.Name,
+                    sdkLat.P99, bareLat.P99, "ms", "", null, Lost(sdkLat, bareLat)));
+            }
+            if (publisher.Failures > 0) throw new InvalidOperationException($"{publisher.Failures} bare publishes failed");
+        }
+    }
+
+    private static string Lost(Run sdk, Run bare) =>
+        sdk.Lost == 0 && bare.Lost == 0 ? "" : $"LOST: Sdk {sdk.Lost}, bare {bare.Lost} deliveries";
+
+    private static byte[] Setpoint(int seq) => Encoding.UTF8.GetBytes("10." + seq.ToString("D9", CultureInfo.InvariantCulture));
+
+    /// <summary>The sequence number in a setpoint notification ("10.000000042" is 42).</summary>
+    internal static int SequenceOf(ReadOnlySpan<byte> value) =>
+        value.Length == 12 && int.TryParse(value[3..], NumberStyles.None, CultureInfo.InvariantCulture, out var seq) ? seq : -1;
+
+    private sealed record Run(double PerSecond, long Lost, double P99, double CpuPerDelivery = double.NaN);
+
+    private static async Task<Run> ClosedLoopAsync(Action<DeliveryTracker?> use, Func<int, ValueTask> send, int messages, int subscribers,
+        CancellationToken cancellationToken)
+    {
+        using var tracker = new DeliveryTracker(messages, subscribers, Window);
+        use(tracker);
+        var self = Process.GetCurrentProcess();
+        var cpuBefore = self.TotalProcessorTime;
+        var start = Stopwatch.GetTimestamp();
+        for (int seq = 0; seq < messages; seq++)
+        {
+            if (!await tracker.AcquireAsync(Stall, cancellationToken) || Stopwatch.GetElapsedTime(start) > RunLimit) break;
+            tracker.Sent(seq);
+            await send(seq);
+        }
+        await tracker.WaitAllAsync(Stall);
+        use(null);
+        var seconds = Math.Max(1e-6, Stopwatch.GetElapsedTime(start, tracker.LastDeliveryAt).TotalSeconds);
+        self.Refresh();
+        var cpu = (self.TotalProcessorTime - cpuBefore).TotalMicroseconds / Math.Max(1, tracker.DeliveryCount);
+        return new Run(tracker.DeliveryCount / seconds, (long)messages * subscribers - tracker.DeliveryCount, double.NaN, cpu);
+    }
+
+    private static async Task<Run> PacedAsync(Action<DeliveryTracker?> use, Func<int, ValueTask> send, int messages, int subscribers, double rate,
+        CancellationToken cancellationToken)
+    {
+        var latencies = new LatencyRecorder(messages * subscribers);
+        using var tracker = new DeliveryTracker(messages, subscribers, 1, latencies);
+        use(tracker);
+        await Pacer.RunAsync(messages, rate, RunLimit, seq =>
+        {
+            tracker.Sent(seq);
+            return send(seq);
+        }, cancellationToken);
+        await tracker.WaitAllAsync(Stall);
+        use(null);
+        return new Run(double.NaN, (long)messages * subscribers - tracker.DeliveryCount, latencies.Percentiles(99)[0]);
+    }
+
+    /// <summary>N Sdk clients, each with a subscription to the device's setpoint notifications and a reader.</summary>
+    private sealed class SdkSubscribers : IAsyncDisposable
+    {
+        private readonly List<IoTHubClient> _clients = [];
+        private readonly List<Task> _readers = [];
+        private volatile DeliveryTracker? _tracker;
+
+        public void Use(DeliveryTracker? tracker) => _tracker = tracker;
+
+        public static async Task<SdkSubscribers> StartAsync(BenchContext context, int port, int count, CancellationToken cancellationToken)
+        {
+            var set = new SdkSubscribers();
+            try
+            {
+                for (int i = 0; i < count; i++)
+                {
+                    var client = await IoTHubClient.ConnectAsync(new IoTHubClientOptions { Port = port }, context.LoggerFactory, cancellationToken: cancellationToken);
+                    set._clients.Add(client);
+                    var subscription = await client.GetDevice(Station, "dev-0001").SubscribeToNotificationsAsync("setpoint", cancellationToken);
+                    set._readers.Add(Task.Run(async () =>
+                    {
+                        await foreach (var e in subscription)
+                            if (e.Value is { } v) set._tracker?.Delivered(SequenceOf(v));
+                    }, CancellationToken.None));
+                }
+            }
+            catch
+            {
+                await set.DisposeAsync();
+                throw;
+            }
+            return set;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            foreach (var c in _clients) await c.DisposeAsync();
+            await Task.WhenAll(_readers);
+        }
+    }
+
+    /// <summary>N bare MQTTnet subscribers (QoS 1) to the baseline's topic.</summary>
+    private sealed class BareSubscribers : IAsyncDisposable
+    {
+        private readonly List<IMqttClient> _clients = [];
+        private volatile DeliveryTracker? _tracker;
+
+        public void Use(DeliveryTracker? tracker) => _tracker = tracker;
+
+        public static async Task<BareSubscribers> StartAsync(int port, int count, CancellationToken cancellationToken)
+        {
+            var set = new BareSubscribers();
+            try
+            {
+                for (int i = 0; i < count; i++)
+                {
+                    var client = await BareMqtt.ConnectAsync(port, "bare-sub-" + Guid.NewGuid().ToString("N")[..8], cancellationToken);
+                    set._clients.Add(client);
+                    client.ApplicationMessageReceivedAsync += e =>
+                    {
+                        var payload = e.ApplicationMessage.Payload;
+                        Span<byte> head = stackalloc byte[4];
+                        if (payload.Length >= 4)
+                        {
+                            System.Buffers.BuffersExtensions.CopyTo(payload.Slice(0, 4), head);
+                            set._tracker?.Delivered(BinaryPrimitives.ReadInt32LittleEndian(head));
+                        }
+                        return Task.CompletedTask;
+                    };
+                    await BareMqtt.SubscribeAsync(client, BareTopic, MqttQualityOfServiceLevel.AtLeastOnce, cancellationToken);
+                }
+            }
+            catch
+            {
+                await set.DisposeAsync();
+                throw;
+            }
+            return set;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            foreach (var c in _clients) await BareMqtt.CloseAsync(c);
+        }
+    }
+
+    /// <summary>Bare QoS 1 publishes of an event-sized payload (the sequence number in its first 4 bytes), not waiting for each PUBACK.</summary>
+    private sealed class BarePublisher(IMqttClient client) : IAsyncDisposable
+    {
+        // As long as the gateway's NOTIFIED event for the same value.
+        private static readonly int PayloadLength = Encoding.UTF8.GetByteCount(
+            """{"type":"NOTIFIED","station":"notify","device":"dev-0001","key":"setpoint","timestamp":"2026-11-25T09:12:01.5123456+00:00","data":{"value":"31302e303030303030303432","text":"10.000000042"}}""");
+        private long _failures;
+
+        public long Failures => Interlocked.Read(ref _failures);
+
+        public ValueTask Publish(int seq)
+        {
+            var payload = new byte[PayloadLength];
+            BinaryPrimitives.WriteInt32LittleEndian(payload, seq);
+            var message = new MqttApplicationMessageBuilder().WithTopic(BareTopic).WithPayload(payload)
+                .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build();
+            _ = PublishAsync(message);
+            return ValueTask.CompletedTask;
+        }
+
+        private async Task PublishAsync(MqttApplicationMessage message)
+        {
+            try { await client.PublishAsync(message, CancellationToken.None); }
+            catch (Exception ex) when (ex is MQTTnet.Exceptions.MqttCommunicationException or OperationCanceledException or ObjectDisposedException)
+            {
+                Interlocked.Increment(ref _failures);
+            }
+        }
+
+        public async ValueTask DisposeAsync() => await BareMqtt.CloseAsync(client);
+    }
+}
