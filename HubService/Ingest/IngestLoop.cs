@@ -147,6 +147,7 @@ internal sealed partial class IngestLoop
         {
             foreach (var p in prepared)
             {
+                if (HeldByAnotherStation(index, p)) continue;
                 switch (p)
                 {
                     case PreparedProps x: index.ApplyProps(x.IsDevice, x.Id, x.Props, x.Retained, _generation, now, _changes); break;
@@ -207,6 +208,26 @@ internal sealed partial class IngestLoop
         _changes.Clear();
     }
 
+    /// <summary>
+    /// The index knows a device by its id. When two stations report the same id, the station that holds the record
+    /// keeps it (until it clears its props) and the other's messages are left out, with one warning per device, so
+    /// neither station can overwrite or remove the other's device.
+    /// </summary>
+    private bool HeldByAnotherStation(HubIndex index, Prepared p)
+    {
+        var (isDevice, id, station) = p switch
+        {
+            PreparedProps x => (x.IsDevice, x.Id, x.Station),
+            PreparedAvailability x => (x.IsDevice, x.Id, x.Station),
+            PreparedEvent x => (x.IsDevice, x.Id, x.Station),
+            _ => (false, "", null),
+        };
+        if (!isDevice || station is null || !index.Devices.TryGet(id, out var record) || record.Station is not { } holder || holder == station)
+            return false;
+        if (_conflicts.Add(id)) LogStationConflict(id, holder, station);
+        return true;
+    }
+
     private Prepared Prepare(Item item)
     {
         switch (item)
@@ -219,22 +240,22 @@ internal sealed partial class IngestLoop
         switch (topic.Kind)
         {
             case TopicKind.Props when message.Payload.Length == 0:
-                return new PreparedProps(isDevice, topic.Id, null, message.Retain);
+                return new PreparedProps(isDevice, topic.Id, null, message.Retain, topic.Station);
             case TopicKind.Props:
                 if (ParsedProps.TryParse(message.Payload, _index.Paths, out var props, out var error))
-                    return new PreparedProps(isDevice, topic.Id, props, message.Retain);
+                    return new PreparedProps(isDevice, topic.Id, props, message.Retain, topic.Station);
                 LogOnce(message.Topic, error);
                 return Skip.Instance;
             case TopicKind.Availability when message.Payload.Length == 0:
                 return Skip.Instance; // cleared together with the props
             case TopicKind.Availability:
                 var text = Encoding.UTF8.GetString(message.Payload);
-                if (text is Wire.Online or Wire.Offline) return new PreparedAvailability(isDevice, topic.Id, text == Wire.Online, message.Retain);
+                if (text is Wire.Online or Wire.Offline) return new PreparedAvailability(isDevice, topic.Id, text == Wire.Online, message.Retain, topic.Station);
                 LogOnce(message.Topic, $"availability must be '{Wire.Online}' or '{Wire.Offline}'");
                 return Skip.Instance;
             case TopicKind.Event:
                 return new PreparedEvent(isDevice, topic.Id, isDevice && topic.Name == WireName<DeviceEventType>.Of(DeviceEventType.Notified)
-                    ? Notified(message, topic) : null);
+                    ? Notified(message, topic) : null, topic.Station);
             default:
                 return Skip.Instance;
         }
@@ -273,10 +294,15 @@ internal sealed partial class IngestLoop
     private sealed record GenerationStart(int Generation) : Item;
     private sealed record Barrier(int Generation) : Item;
 
+    private readonly HashSet<string> _conflicts = new(StringComparer.Ordinal);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Device id '{Device}' is held by station '{Holder}' and also reported by station '{Other}': the hub keeps the first (device ids must be unique across stations for the hub)")]
+    private partial void LogStationConflict(string device, string holder, string other);
+
     private abstract record Prepared;
-    private sealed record PreparedProps(bool IsDevice, string Id, ParsedProps? Props, bool Retained) : Prepared;
-    private sealed record PreparedAvailability(bool IsDevice, string Id, bool Online, bool Retained) : Prepared;
-    private sealed record PreparedEvent(bool IsDevice, string Id, NotifiedEntry? Notified) : Prepared;
+    private sealed record PreparedProps(bool IsDevice, string Id, ParsedProps? Props, bool Retained, string? Station) : Prepared;
+    private sealed record PreparedAvailability(bool IsDevice, string Id, bool Online, bool Retained, string? Station) : Prepared;
+    private sealed record PreparedEvent(bool IsDevice, string Id, NotifiedEntry? Notified, string? Station) : Prepared;
     private sealed record PreparedGeneration(int Generation) : Prepared;
     private sealed record PreparedBarrier(Barrier Barrier) : Prepared;
     private sealed record Skip : Prepared { public static readonly Skip Instance = new(); }
