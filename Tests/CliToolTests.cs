@@ -64,14 +64,10 @@ public partial class CliToolTests
         // Both brokers answer a QoS 1 publish with "no matching subscribers" until the subscription exists:
         // the first probe that succeeds is also the first message the subscriber receives.
         var raw = await env.ConnectRawAsync();
-        var deadline = DateTime.UtcNow + Deadline.Default;
-        while (DateTime.UtcNow < deadline)
-        {
-            var probe = await raw.PublishAsync("iot/v1/clients/v311/replies", """{"probe":true}"""u8.ToArray());
-            if (probe.ReasonCode == MQTTnet.MqttClientPublishReasonCode.Success) return true;
-            await Task.Delay(50);
-        }
-        return false;
+        await Deadline.UntilAsync(async () =>
+            (await raw.PublishAsync("iot/v1/clients/v311/replies", """{"probe":true}"""u8.ToArray())).ReasonCode
+                == MQTTnet.MqttClientPublishReasonCode.Success, "mosquitto_sub has subscribed");
+        return true;
     }
 
     private static void SameShape(JsonElement actual, JsonElement expected, string command)

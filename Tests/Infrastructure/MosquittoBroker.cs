@@ -109,24 +109,19 @@ public sealed class MosquittoBroker : IAsyncDisposable
         _process.Dispose();
     }
 
-    private async Task WaitUntilListeningAsync(int port)
-    {
-        var limit = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while (true)
+    private Task WaitUntilListeningAsync(int port) =>
+        // Mosquitto says nothing machine-readable when it is ready: the listening socket is the signal.
+        Deadline.UntilAsync(async () =>
         {
             if (_process.HasExited) throw new InvalidOperationException($"mosquitto exited with {_process.ExitCode}:\n{Log}");
             try
             {
                 using var probe = new TcpClient();
                 await probe.ConnectAsync(System.Net.IPAddress.Loopback, port);
-                return;
+                return true;
             }
-            catch (SocketException) when (DateTime.UtcNow < limit)
-            {
-                await Task.Delay(20);
-            }
-        }
-    }
+            catch (SocketException) { return false; }
+        }, $"mosquitto listening on {port}", TimeSpan.FromSeconds(10));
 
     /// <summary>Writes a password file with the real mosquitto_passwd: every user gets <see cref="Password"/>.</summary>
     public static async Task WritePasswordFileAsync(string path, IEnumerable<string> users)
