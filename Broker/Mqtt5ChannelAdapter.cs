@@ -65,6 +65,11 @@ internal sealed class Mqtt5ChannelAdapter(IMqttChannelAdapter inner, SessionSupe
         switch (packet)
         {
             case MqttConnectPacket connect:
+                // MQTT 3.1.1 3.1.3-6/7: a zero-byte client id with a clean session gets one from the server (MQTTnet
+                // refuses it; Mosquitto and mosquitto_pub -V mqttv311 rely on it). v5 clients are served in validation.
+                if (string.IsNullOrEmpty(connect.ClientId) && connect.CleanSession
+                    && PacketFormatterAdapter.ProtocolVersion != MqttProtocolVersion.V500)
+                    connect.ClientId = "auto-" + Guid.NewGuid().ToString("N");
                 Connect = connect;
                 if (connect.WillFlag && PacketFormatterAdapter.ProtocolVersion == MqttProtocolVersion.V500)
                 {

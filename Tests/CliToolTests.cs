@@ -43,6 +43,7 @@ public partial class CliToolTests
 
     [Fact]
     public async Task An_mqtt311_client_uses_the_body_fallback_with_mosquitto_pub_and_mosquitto_sub()
+    // mosquitto_pub -V mqttv311 sends an empty client id, which the broker must accept with a clean session.
     {
         await using var env = await TestEnvironment.StartAsync();
         var auth = Credentials(env);
@@ -50,7 +51,7 @@ public partial class CliToolTests
         var sub = Cli.ShellAsync($"stdbuf -oL mosquitto_sub -h 127.0.0.1 -p {env.Port}{auth} -V mqttv311 -i v311 -t iot/v1/clients/v311/replies -C 2 -W 15");
         var subscribed = await WaitForSubackAsync(env);
         subscribed.Should().BeTrue();
-        var pub = await Cli.ShellAsync($$"""mosquitto_pub -h 127.0.0.1 -p {{env.Port}}{{auth}} -V mqttv311 -i v311-pub -q 1 -t iot/v1/stations/sim-1/devices/dev-0001/requests/READ_VALUE -m '{"key":"setpoint","responseTopic":"iot/v1/clients/v311/replies","correlationId":"42"}'""");
+        var pub = await Cli.ShellAsync($$"""mosquitto_pub -h 127.0.0.1 -p {{env.Port}}{{auth}} -V mqttv311 -q 1 -t iot/v1/stations/sim-1/devices/dev-0001/requests/READ_VALUE -m '{"key":"setpoint","responseTopic":"iot/v1/clients/v311/replies","correlationId":"42"}'""");
         pub.ExitCode.Should().Be(0, pub.Error);
         var reply = (await sub).Lines.Single(l => l.Contains("correlationId", StringComparison.Ordinal));
         using var json = JsonDocument.Parse(reply);

@@ -127,7 +127,11 @@ public sealed partial class MqttSession : IAsyncDisposable
         await _stopping.CancelAsync().ConfigureAwait(false);
         if (_supervisor is not null)
         {
-            try { await _supervisor.ConfigureAwait(false); } catch (OperationCanceledException) { }
+            // A reconnect attempt cut short by the stop may fail in any way (a timed-out SUBSCRIBE, a closed socket):
+            // we are leaving, so it is logged, not thrown at whoever disposes us.
+            try { await _supervisor.ConfigureAwait(false); }
+            catch (OperationCanceledException) { }
+            catch (Exception ex) { LogSendFailed(ex.Message); }
         }
         if (_client.IsConnected)
         {
