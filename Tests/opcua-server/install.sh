@@ -6,21 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
-  sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
-  export DEBIAN_FRONTEND=noninteractive
-  $sudo apt-get update -qq >/dev/null || true
-  $sudo apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
-fi
-
-exec 9>.install.lock
-flock -w 600 9
-
-stamp=node_modules/.mqttiot-installed
-if [ ! -f "$stamp" ] || ! cmp -s package-lock.json "$stamp"; then
-  npm ci --no-audit --no-fund --loglevel=error
-  cp package-lock.json "$stamp"
-fi
+. ../npm-ci.sh
 
 if [ ! -f pki/server_certificate.pem ] || [ ! -f pki/own/private/private_key.pem ]; then
   node server.js --prepare >/dev/null
