@@ -21,6 +21,11 @@ public sealed class BrokerOptions
     public string? TlsCertificateFile { get; set; }
     /// <summary>PEM file of its private key.</summary>
     public string? TlsKeyFile { get; set; }
+    /// <summary>
+    /// PEM file of the CA whose certificates clients must present on the TLS listener (Mosquitto's
+    /// <c>require_certificate true</c> with that <c>cafile</c>); null: the listener asks for none.
+    /// </summary>
+    public string? TlsClientCaFile { get; set; }
     /// <summary>A Mosquitto password file (mosquitto_passwd); null: no passwords are checked.</summary>
     public string? PasswordFile { get; set; }
     /// <summary>A Mosquitto ACL file; null: every client may publish and read everything.</summary>
@@ -34,6 +39,7 @@ public sealed class BrokerOptions
         if (Port is <= 0 or > 65535) throw new ArgumentException($"Port {Port} is out of range");
         if (TlsPort is { } tls && (tls is <= 0 or > 65535 || TlsCertificateFile is null || TlsKeyFile is null))
             throw new ArgumentException("a TLS port needs a port in range, TlsCertificateFile and TlsKeyFile");
+        if (TlsClientCaFile is not null && TlsPort is null) throw new ArgumentException("TlsClientCaFile needs a TLS port");
         if (FlushInterval <= TimeSpan.Zero) throw new ArgumentException("FlushInterval must be positive");
         if (MaxPendingMessagesPerClient <= 0) throw new ArgumentException("MaxPendingMessagesPerClient must be positive");
     }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using MQTTnet.Server;
+using System.Security.Cryptography.X509Certificates;
 
 namespace MqttIoT.Broker;
 
@@ -40,12 +41,17 @@ public sealed partial class EmbeddedBroker : IAsyncDisposable
             .WithPersistentSessions(true);
         if (options.TlsPort is { } tlsPort)
         {
-            using var pem = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPemFile(options.TlsCertificateFile!, options.TlsKeyFile!);
+            using var pem = X509Certificate2.CreateFromPemFile(options.TlsCertificateFile!, options.TlsKeyFile!);
             // SslStream wants the key in a form it can use on every platform: round-trip through PKCS#12.
-            var certificate = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadPkcs12(
-                pem.Export(System.Security.Cryptography.X509Certificates.X509ContentType.Pkcs12), null);
+            var certificate = X509CertificateLoader.LoadPkcs12(
+                pem.Export(X509ContentType.Pkcs12), null);
             builder.WithEncryptedEndpoint().WithEncryptedEndpointBoundIPAddress(options.BindAddress).WithEncryptedEndpointPort(tlsPort)
                 .WithEncryptionCertificate(certificate);
+            if (options.TlsClientCaFile is { } clientCa)
+            {
+                var authority = X509CertificateLoader.LoadCertificateFromFile(clientCa);
+                builder.WithClientCertificate((_, presented, _, _) => ClientCertificates.IsIssuedBy(presented, authority));
+            }
         }
         var serverOptions = builder.Build();
         // MQTTnet's own warnings and errors (a failed handshake, a dropped session) belong in our log.

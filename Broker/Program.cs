@@ -14,7 +14,8 @@ var anonymous = new Option<bool>("--allow-anonymous") { Description = "Let clien
 var tlsPort = new Option<int?>("--tls-port") { Description = "Also listen with TLS on this port (e.g. 8883)" };
 var tlsCert = new Option<string?>("--tls-cert") { Description = "PEM certificate for TLS, e.g. auth/certs/server.crt (auth/make-dev-certs.sh)" };
 var tlsKey = new Option<string?>("--tls-key") { Description = "PEM private key for TLS, e.g. auth/certs/server.key" };
-var root = new RootCommand("MqttIoT embedded MQTT v5 broker") { port, bind, data, passwd, acl, anonymous, tlsPort, tlsCert, tlsKey };
+var tlsClientCa = new Option<string?>("--tls-client-ca") { Description = "PEM CA file: the TLS listener requires client certificates issued by it, e.g. auth/certs/ca.crt" };
+var root = new RootCommand("MqttIoT embedded MQTT v5 broker") { port, bind, data, passwd, acl, anonymous, tlsPort, tlsCert, tlsKey, tlsClientCa };
 root.SetAction(async (parse, ct) =>
 {
     var builder = Host.CreateApplicationBuilder();
@@ -27,6 +28,7 @@ root.SetAction(async (parse, ct) =>
         AclFile = parse.GetValue(acl),
         AllowAnonymous = parse.GetValue(anonymous) || parse.GetValue(passwd) is null,
         TlsPort = parse.GetValue(tlsPort), TlsCertificateFile = parse.GetValue(tlsCert), TlsKeyFile = parse.GetValue(tlsKey),
+        TlsClientCaFile = parse.GetValue(tlsClientCa),
     });
     await builder.Build().RunAsync(ct);
     return 0;

@@ -5,6 +5,7 @@ using MqttIoT.Gateway.Backends;
 using MqttIoT.Gateway.Backends.OpcUa;
 using MqttIoT.Gateway.Backends.Ble;
 using MqttIoT.Gateway.Backends.Simulated;
+using MqttIoT.Hosting;
 using MqttIoT.Sdk.Contract;
 
 namespace MqttIoT.Gateway;
@@ -12,20 +13,8 @@ namespace MqttIoT.Gateway;
 /// <summary>The gateway's command-line options, shared by the gateway host and the demo.</summary>
 public sealed class GatewayCommandLine
 {
-    /// <summary>Broker host.</summary>
-    public Option<string> Host { get; } = new("--host") { Description = "Broker host", DefaultValueFactory = _ => "127.0.0.1" };
-    /// <summary>Broker port.</summary>
-    public Option<int> Port { get; } = new("--port") { Description = "Broker port", DefaultValueFactory = _ => 1883 };
-    /// <summary>Broker user name (a gateway's is its station id, escaped as in topics).</summary>
-    public Option<string?> Username { get; } = new("--username") { Description = "Broker user name (for a gateway: its station id)" };
-    /// <summary>Broker password.</summary>
-    public Option<string?> Password { get; } = new("--password") { Description = "Broker password (or the MQTTIOT_PASSWORD environment variable)" };
-    /// <summary>MQTT keep-alive in seconds: the broker publishes the gateway's last will after 1.5 times this without a word.</summary>
-    public Option<int> KeepAlive { get; } = new("--keep-alive") { Description = "MQTT keep-alive in seconds", DefaultValueFactory = _ => 15 };
-    /// <summary>TLS to the broker.</summary>
-    public Option<bool> Tls { get; } = new("--tls") { Description = "Connect to the broker over TLS (use the broker's TLS port, e.g. 8883)" };
-    /// <summary>CA that signed the broker's certificate.</summary>
-    public Option<string?> CaFile { get; } = new("--ca-file") { Description = "PEM file of the CA that signed the broker's certificate (e.g. auth/certs/ca.crt)" };
+    /// <summary>How the gateway reaches the broker (host, port, user, keep-alive, session, TLS).</summary>
+    public BrokerConnectionCommandLine Broker { get; } = new("a gateway's is its station id, escaped as in topics");
     /// <summary>Topic root.</summary>
     public Option<string> Root { get; } = new("--root") { Description = "Topic root", DefaultValueFactory = _ => TopicTree.DefaultRoot };
     /// <summary>Backend kind.</summary>
@@ -51,8 +40,8 @@ public sealed class GatewayCommandLine
     /// <summary>Adds the options to a command.</summary>
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Host, Port, Username, Password, KeepAlive, Tls, CaFile, Root, Backend, Station, Devices, NotifyMs,
-                     AutoConnect, Endpoint, OpcUaRoot, Adapter, DBusAddress })
+        Broker.AddTo(command);
+        foreach (var option in new Option[] { Root, Backend, Station, Devices, NotifyMs, AutoConnect, Endpoint, OpcUaRoot, Adapter, DBusAddress })
             command.Options.Add(option);
     }
 
@@ -60,13 +49,9 @@ public sealed class GatewayCommandLine
     public GatewayOptions GatewayOptions(ParseResult parse) => new()
     {
         Root = parse.GetValue(Root)!,
-        Mqtt = new()
-        {
-            Host = parse.GetValue(Host)!, Port = parse.GetValue(Port), Username = parse.GetValue(Username),
-            Password = parse.GetValue(Password) ?? Environment.GetEnvironmentVariable("MQTTIOT_PASSWORD"),
-            KeepAlive = TimeSpan.FromSeconds(parse.GetValue(KeepAlive)),
-            UseTls = parse.GetValue(Tls), TlsCaFile = parse.GetValue(CaFile),
-        },
+        Mqtt = Broker.SessionOptions(parse),
+        // --session-expiry 0 asks for a clean session each time; otherwise the gateway keeps one (5 minutes by default).
+        PersistentSession = parse.GetValue(Broker.SessionExpiry) is not 0,
     };
 
     /// <summary>The backend the command line asks for.</summary>

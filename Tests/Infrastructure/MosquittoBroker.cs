@@ -31,7 +31,7 @@ public sealed class MosquittoBroker : IAsyncDisposable
     public static string RepositoryRoot { get; } = FindRepositoryRoot();
 
     /// <summary>Writes the configuration and password file into <paramref name="directory"/>, starts Mosquitto and waits until it accepts connections.</summary>
-    public static async Task<MosquittoBroker> StartAsync(int port, string directory, IEnumerable<string> users, int tlsPort = 0)
+    public static async Task<MosquittoBroker> StartAsync(int port, string directory, IEnumerable<string> users, int tlsPort = 0, bool requireClientCertificate = false)
     {
         Directory.CreateDirectory(directory);
         if (tlsPort == 0) tlsPort = FreePort.Next();
@@ -41,7 +41,7 @@ public sealed class MosquittoBroker : IAsyncDisposable
         var passwd = Path.Combine(directory, "passwd");
         await WritePasswordFileAsync(passwd, users);
         var config = Path.Combine(directory, "mosquitto.conf");
-        await File.WriteAllTextAsync(config, Configuration(port, tlsPort, data, passwd, certificates));
+        await File.WriteAllTextAsync(config, Configuration(port, tlsPort, data, passwd, certificates, requireClientCertificate));
 
         var log = new StringBuilder();
         var process = new Process
@@ -66,8 +66,11 @@ public sealed class MosquittoBroker : IAsyncDisposable
         return broker;
     }
 
-    /// <summary>The repository's mosquitto.conf with this instance's port, folder and password file.</summary>
-    public static string Configuration(int port, int tlsPort, string dataDirectory, string passwordFile, string certificates)
+    /// <summary>
+    /// The repository's mosquitto.conf with this instance's port, folder and password file; with
+    /// <paramref name="requireClientCertificate"/>, the TLS listener also asks clients for a certificate from the CA, as the file's comment says.
+    /// </summary>
+    public static string Configuration(int port, int tlsPort, string dataDirectory, string passwordFile, string certificates, bool requireClientCertificate = false)
     {
         int listeners = 0;
         var lines = File.ReadAllLines(Path.Combine(RepositoryRoot, "mosquitto.conf")).Select(line => line.Split(' ')[0] switch
@@ -76,7 +79,7 @@ public sealed class MosquittoBroker : IAsyncDisposable
             "listener" => $"listener {(listeners++ == 0 ? port : tlsPort)} 127.0.0.1",
             "cafile" => $"cafile {Path.Combine(certificates, "ca.crt")}",
             "certfile" => $"certfile {Path.Combine(certificates, "server.crt")}",
-            "keyfile" => $"keyfile {Path.Combine(certificates, "server.key")}",
+            "keyfile" => $"keyfile {Path.Combine(certificates, "server.key")}" + (requireClientCertificate ? "\nrequire_certificate true" : ""),
             "persistence_location" => $"persistence_location {dataDirectory}",
             "password_file" => $"password_file {passwordFile}",
             "acl_file" => $"acl_file {Path.Combine(RepositoryRoot, line.Split(' ', 2)[1])}",

@@ -28,6 +28,8 @@ public sealed class TestEnvironment : IAsyncDisposable
     private MosquittoBroker? _mosquitto;
     // An embedded broker with no users and no ACL, whatever the run's broker: for raw protocol tests (conformance).
     private bool _open;
+    // The TLS listener asks clients for a certificate from the development CA.
+    private bool _requireClientCertificate;
 
     private TestEnvironment(int port, string dataDirectory)
     {
@@ -56,9 +58,12 @@ public sealed class TestEnvironment : IAsyncDisposable
     /// <param name="backend">Another backend instead of the simulated station (created with the environment's logger factory); nothing is discovered or connected for it.</param>
     public static async Task<TestEnvironment> StartAsync(Action<SimulatedStationOptions>? configure = null, bool gateway = true,
         bool connectAll = true, Action<GatewayOptions>? configureGateway = null, IEnumerable<string>? users = null, bool openEmbeddedBroker = false,
-        Func<ILoggerFactory, IStationBackend>? backend = null)
+        Func<ILoggerFactory, IStationBackend>? backend = null, bool requireClientCertificate = false)
     {
-        var env = new TestEnvironment(FreePort.Next(), Directory.CreateTempSubdirectory("mqttiot-test-").FullName) { _open = openEmbeddedBroker };
+        var env = new TestEnvironment(FreePort.Next(), Directory.CreateTempSubdirectory("mqttiot-test-").FullName)
+        {
+            _open = openEmbeddedBroker, _requireClientCertificate = requireClientCertificate,
+        };
         var station = new SimulatedStationOptions();
         configure?.Invoke(station);
         var custom = backend?.Invoke(env.LoggerFactory);
@@ -96,7 +101,7 @@ public sealed class TestEnvironment : IAsyncDisposable
     {
         if (UseMosquitto && !_open)
         {
-            _mosquitto = await MosquittoBroker.StartAsync(Port, Path.Combine(DataDirectory, "broker"), _users, TlsPort);
+            _mosquitto = await MosquittoBroker.StartAsync(Port, Path.Combine(DataDirectory, "broker"), _users, TlsPort, _requireClientCertificate);
             return;
         }
         // Both brokers run with the repository's ACL (auth/acl) and a password file of the test's users.
@@ -111,6 +116,7 @@ public sealed class TestEnvironment : IAsyncDisposable
             PasswordFile = _open ? null : passwd, AclFile = _open ? null : Path.Combine(MosquittoBroker.RepositoryRoot, "auth", "acl"),
             AllowAnonymous = _open,
             TlsPort = TlsPort, TlsCertificateFile = Path.Combine(certificates, "server.crt"), TlsKeyFile = Path.Combine(certificates, "server.key"),
+            TlsClientCaFile = _requireClientCertificate ? Path.Combine(certificates, "ca.crt") : null,
         }, LoggerFactory.CreateLogger<EmbeddedBroker>());
         await Broker.StartAsync(Deadline.Token());
     }
