@@ -127,6 +127,9 @@ public sealed partial class IoTHubClient : IAsyncDisposable
         foreach (var d in devices) d.Complete();
     }
 
+    /// <summary>How much longer than its timeout a request waits for the responder's own answer.</summary>
+    internal static readonly TimeSpan ReplyGrace = TimeSpan.FromMilliseconds(500);
+
     internal Task<JsonElement> RequestAsync(string topic, RequestBody? body, ErrorCode noResponderCode, string target,
         TimeSpan? timeout, CancellationToken cancellationToken) =>
         RequestAsync(topic, body is null ? [] : JsonSerializer.SerializeToUtf8Bytes(body, ContractJson.Default.RequestBody),
@@ -149,10 +152,14 @@ public sealed partial class IoTHubClient : IAsyncDisposable
                 .WithResponseTopic(_replyTopic)
                 .WithCorrelationData(id.ToByteArray())
                 .WithMessageExpiryInterval((uint)Math.Max(1, Math.Ceiling(deadline.TotalSeconds)))
+                .WithUserProperty(Wire.TimeoutProperty, System.Text.Encoding.ASCII.GetBytes(((long)Math.Ceiling(deadline.TotalMilliseconds)).ToString(System.Globalization.CultureInfo.InvariantCulture)).AsMemory())
                 .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
                 .Build();
 
-            using var timeoutCts = new CancellationTokenSource(deadline, _time);
+            // The responder stops at the deadline counted from when the request reached it, a little after we sent it, and
+            // then answers DEADLINE_EXCEEDED itself: waiting a little longer hears that answer (or a late success), so a
+            // caller told DEADLINE_EXCEEDED by us knows the responder did not finish the request in its time either.
+            using var timeoutCts = new CancellationTokenSource(deadline + ReplyGrace, _time);
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeoutCts.Token, cancellationToken);
             ReceivedMessage reply;
             try

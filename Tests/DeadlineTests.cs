@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using MqttIoT.Gateway.Backends.Simulated;
@@ -30,6 +31,37 @@ public class DeadlineTests
     }
 
     [Fact]
+    public async Task A_timeout_between_whole_seconds_is_the_gateways_deadline_too_not_the_rounded_up_expiry()
+    {
+        await using var env = await TestEnvironment.StartAsync();
+        var client = await env.ConnectClientAsync();
+        var target = (SimulatedDevice)env.Station.FindDevice("dev-0001")!;
+        // 1.2 s travels as an expiry of 2 s (whole seconds) and as timeout-ms 1200: a write that takes 1.6 s must not be
+        // applied after the caller was told DEADLINE_EXCEEDED.
+        env.Station.Latency = TimeSpan.FromMilliseconds(1600);
+
+        var slow = () => client.DeviceRequestAsync("sim-1", "dev-0001", DeviceRequestType.WriteValue,
+            new RequestBody { Key = "setpoint", Text = "26" }, timeout: TimeSpan.FromMilliseconds(1200));
+        var failure = (await slow.Should().ThrowAsync<IoTException>()).Which;
+        failure.Code.Should().Be(ErrorCode.DeadlineExceeded);
+        failure.Message.Should().Contain("1200 ms passed before the request finished", "the gateway's own answer arrives within the Sdk's grace");
+
+        await Deadline.UntilAsync(() => Task.FromResult(env.Logs.Count(LogLevel.Warning, "failed with DEADLINE_EXCEEDED") == 1), "gateway cancels at 1.2 s");
+        target.AppliedWrites.Should().Be(0);
+    }
+
+    [Fact]
+    public async Task A_malformed_timeout_property_is_a_bad_request()
+    {
+        await using var env = await TestEnvironment.StartAsync();
+        var raw = await env.ConnectRawAsync();
+        var reply = await raw.RequestAsync("iot/v1/stations/sim-1/devices/dev-0001/requests/READ_VALUE", """{"key":"setpoint"}"""u8.ToArray(),
+            userProperties: [(Wire.TimeoutProperty, "soon")]);
+        reply.UserProperty(Wire.ErrorCodeProperty).Should().Be("BAD_REQUEST");
+        Encoding.UTF8.GetString(reply.Payload).Should().Contain(Wire.TimeoutProperty);
+    }
+
+    [Fact]
     public async Task A_request_whose_deadline_passes_while_queued_behind_another_is_not_executed()
     {
         await using var env = await TestEnvironment.StartAsync();
@@ -59,7 +91,7 @@ public class DeadlineTests
         var reply = await raw.RequestAsync("iot/v1/stations/sim-1/devices/dev-0003/requests/SYNC_TIME", [], expiry: 1);
         reply.UserProperty(Wire.ErrorCodeProperty).Should().Be("DEADLINE_EXCEEDED");
         using var json = JsonDocument.Parse(reply.Payload);
-        json.RootElement.GetProperty("error").GetProperty("message").GetString().Should().Contain("1 s");
+        json.RootElement.GetProperty("error").GetProperty("message").GetString().Should().Contain("1000 ms");
     }
 
     [Fact]

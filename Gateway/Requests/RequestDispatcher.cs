@@ -95,12 +95,7 @@ internal sealed partial class RequestDispatcher
         {
             if (!Responder.TryParseBody(message.Payload, _options.MaxRequestBytes, ContractJson.Default.RequestBody, Empty, out var body, out var parseError))
                 throw new IoTException(ErrorCode.BadRequest, parseError);
-            if (replyTo is null && body.ResponseTopic is not null)
-            {
-                // MQTT 3.1.1 fallback: the reply address travels in the body.
-                replyTo = body.ResponseTopic;
-                correlationId = body.CorrelationId;
-            }
+            (replyTo, correlationId) = Responder.ReplyAddress(message, body.ResponseTopic, body.CorrelationId);
             if (replyTo is not null && !_topics.IsAllowedResponseTopic(replyTo))
             {
                 LogRefusedResponseTopic(message.Topic, replyTo);
@@ -176,10 +171,7 @@ internal sealed partial class RequestDispatcher
 
     private TimeSpan Budget(Incoming item)
     {
-        var total = item.Message.MessageExpiryInterval > 0
-            ? TimeSpan.FromSeconds(item.Message.MessageExpiryInterval)
-            : _options.DefaultRequestTimeout;
-        var left = total - _time.GetElapsedTime(item.ArrivedAt);
+        var left = Responder.Deadline(item.Message, _options.DefaultRequestTimeout) - _time.GetElapsedTime(item.ArrivedAt);
         return left > TimeSpan.Zero ? left : TimeSpan.FromTicks(1);
     }
 
@@ -212,8 +204,11 @@ internal sealed partial class RequestDispatcher
         return correlationId is { Length: > 0 } ? $"{replyTo}\n#{correlationId}" : null;
     }
 
-    private static string BudgetText(Incoming item) =>
-        item.Message.MessageExpiryInterval > 0 ? $"{item.Message.MessageExpiryInterval} s" : "the default timeout";
+    private string BudgetText(Incoming item)
+    {
+        try { return $"{Responder.Deadline(item.Message, _options.DefaultRequestTimeout).TotalMilliseconds:0} ms"; }
+        catch (IoTException) { return "the default timeout"; }
+    }
 
     private async Task ReplyAsync(MqttApplicationMessage reply)
     {

@@ -82,12 +82,7 @@ internal sealed partial class HubQueryDispatcher
         {
             if (!Responder.TryParseBody(message.Payload, _options.MaxQueryBytes, ContractJson.Default.HubQueryBody, Empty, out var body, out var parseError))
                 throw new IoTException(ErrorCode.BadRequest, parseError);
-            if (replyTo is null && body.ResponseTopic is not null)
-            {
-                // MQTT 3.1.1 fallback: the reply address travels in the body.
-                replyTo = body.ResponseTopic;
-                correlationId = body.CorrelationId;
-            }
+            (replyTo, correlationId) = Responder.ReplyAddress(message, body.ResponseTopic, body.CorrelationId);
             if (replyTo is not null && !_topics.IsAllowedResponseTopic(replyTo))
             {
                 LogRefusedResponseTopic(message.Topic, replyTo);
@@ -97,7 +92,7 @@ internal sealed partial class HubQueryDispatcher
             if (!_handlers.TryGet(item.Name, out var type, out var handler))
                 throw new IoTException(ErrorCode.Unsupported, $"'{item.Name}' is not a hub query; the hub answers {string.Join(", ", WireName<HubQueryType>.All)}");
             if (Budget(item) <= TimeSpan.Zero)
-                throw new IoTException(ErrorCode.DeadlineExceeded, $"the deadline of {message.MessageExpiryInterval} s passed before the query started; it was not run");
+                throw new IoTException(ErrorCode.DeadlineExceeded, "the query's deadline passed before it started; it was not run");
             stopping.ThrowIfCancellationRequested();
             var data = handler(new HubQueryContext(type, body, _index, _options));
             reply = Responder.Ok(replyTo, message.CorrelationData, correlationId, data, HubJson.Default.RawJson);
@@ -118,8 +113,7 @@ internal sealed partial class HubQueryDispatcher
 
     private TimeSpan Budget(Incoming item)
     {
-        var total = item.Message.MessageExpiryInterval > 0 ? TimeSpan.FromSeconds(item.Message.MessageExpiryInterval) : _options.DefaultQueryTimeout;
-        return total - _time.GetElapsedTime(item.ArrivedAt);
+        return Responder.Deadline(item.Message, _options.DefaultQueryTimeout) - _time.GetElapsedTime(item.ArrivedAt);
     }
 
     private (ErrorCode, string) Classify(Exception ex, string topic, CancellationToken stopping)

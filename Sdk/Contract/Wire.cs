@@ -7,6 +7,11 @@ public static class Wire
     public const string StatusProperty = "status";
     /// <summary>User property carrying the error code on an error reply.</summary>
     public const string ErrorCodeProperty = "error-code";
+    /// <summary>
+    /// User property of a request: the requester's timeout in milliseconds. MessageExpiryInterval counts whole seconds;
+    /// this says exactly how long the requester waits, and a responder takes whichever of the two ends first.
+    /// </summary>
+    public const string TimeoutProperty = "timeout-ms";
     /// <summary>Status of a successful reply.</summary>
     public const string StatusOk = "ok";
     /// <summary>Status of a failed reply.</summary>

@@ -52,6 +52,38 @@ public static class Responder
         }
     }
 
+    /// <summary>
+    /// How long a request may take from its arrival: its MessageExpiryInterval (what is left of it: the broker counts it
+    /// down while the request waits), or the requester's exact timeout (<see cref="Wire.TimeoutProperty"/>) when that is
+    /// shorter; <paramref name="fallback"/> when it has neither.
+    /// </summary>
+    /// <exception cref="IoTException">BAD_REQUEST: the timeout property is not a positive whole number of milliseconds.</exception>
+    public static TimeSpan Deadline(ReceivedMessage request, TimeSpan fallback)
+    {
+        TimeSpan? expiry = request.MessageExpiryInterval > 0 ? TimeSpan.FromSeconds(request.MessageExpiryInterval) : null;
+        TimeSpan? timeout = null;
+        if (request.UserProperty(Wire.TimeoutProperty) is { } text)
+        {
+            if (!long.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var ms) || ms <= 0 || ms > uint.MaxValue * 1000L)
+                throw new IoTException(ErrorCode.BadRequest, $"the user property {Wire.TimeoutProperty} must be a positive whole number of milliseconds, not '{text}'");
+            timeout = TimeSpan.FromMilliseconds(ms);
+        }
+        return (expiry, timeout) switch
+        {
+            ({ } e, { } t) => e < t ? e : t,
+            ({ } e, null) => e,
+            (null, { } t) => t,
+            _ => fallback,
+        };
+    }
+
+    /// <summary>
+    /// Where the reply goes: the request's ResponseTopic, or for an MQTT 3.1.1 client (which has none) the
+    /// <c>responseTopic</c> and <c>correlationId</c> of its body.
+    /// </summary>
+    public static (string? ResponseTopic, string? CorrelationId) ReplyAddress(ReceivedMessage request, string? bodyResponseTopic, string? bodyCorrelationId) =>
+        request.ResponseTopic is { } topic ? (topic, null) : (bodyResponseTopic, bodyResponseTopic is null ? null : bodyCorrelationId);
+
     /// <summary>An ok reply with optional data.</summary>
     public static MqttApplicationMessage Ok(string responseTopic, byte[]? correlationData, string? correlationId, object? data, JsonTypeInfo? dataType)
     {

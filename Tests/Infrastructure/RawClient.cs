@@ -54,12 +54,16 @@ public sealed class RawClient : IAsyncDisposable
         _session.PublishAsync(Build(topic, payload, retain, responseTopic, correlation, expiry), Deadline.Token());
 
     /// <summary>Sends a request with ResponseTopic and CorrelationData and waits for the reply.</summary>
-    public async Task<ReceivedMessage> RequestAsync(string topic, byte[] payload, uint expiry = 10, TimeSpan? timeout = null, byte[]? correlation = null)
+    public async Task<ReceivedMessage> RequestAsync(string topic, byte[] payload, uint expiry = 10, TimeSpan? timeout = null, byte[]? correlation = null,
+        IReadOnlyList<(string Name, string Value)>? userProperties = null)
     {
         correlation ??= Guid.NewGuid().ToByteArray();
         var tcs = new TaskCompletionSource<ReceivedMessage>(TaskCreationOptions.RunContinuationsAsynchronously);
         _replies[Convert.ToHexString(correlation)] = tcs;
-        await PublishAsync(topic, payload, responseTopic: ReplyTopic, correlation: correlation, expiry: expiry);
+        var request = Build(topic, payload, false, ReplyTopic, correlation, expiry);
+        foreach (var (name, value) in userProperties ?? [])
+            request.UserProperties = [.. request.UserProperties ?? [], new MQTTnet.Packets.MqttUserProperty(name, System.Text.Encoding.UTF8.GetBytes(value))];
+        await _session.PublishAsync(request, Deadline.Token());
         ReceivedMessage reply;
         try { reply = await tcs.Task.WaitAsync(timeout ?? Deadline.Default); }
         catch (TimeoutException) when (Diagnostics is { } logs)
