@@ -240,19 +240,21 @@ public sealed partial class IoTHubClient : IAsyncDisposable
             return ValueTask.CompletedTask;
         }
         if (evt is null) return ValueTask.CompletedTask;
-        return topic.Scope == TopicScope.Station ? DispatchStationEvent(message, evt) : DispatchDeviceEvent(message, topic, evt);
+        if (topic.Scope == TopicScope.Station) DispatchStationEvent(message, evt);
+        else DispatchDeviceEvent(message, topic, evt);
+        return ValueTask.CompletedTask;
     }
 
-    private async ValueTask DispatchStationEvent(ReceivedMessage message, EventMessage evt)
+    private void DispatchStationEvent(ReceivedMessage message, EventMessage evt)
     {
         if (!WireName<StationEventType>.TryParse(evt.Type, out var type)) return;
         var item = new StationEvent(type, evt.Station, evt.Device, evt.Timestamp, evt.Data);
         foreach (var sub in Volatile.Read(ref _stationSubscriptions))
             if (IsFor(message, sub.TopicFilter))
-                await sub.WriteAsync(item).ConfigureAwait(false);
+                sub.Write(item);
     }
 
-    private async ValueTask DispatchDeviceEvent(ReceivedMessage message, ParsedTopic parsed, EventMessage evt)
+    private void DispatchDeviceEvent(ReceivedMessage message, ParsedTopic parsed, EventMessage evt)
     {
         if (!WireName<DeviceEventType>.TryParse(evt.Type, out var type)) return;
         byte[]? value = null;
@@ -261,7 +263,7 @@ public sealed partial class IoTHubClient : IAsyncDisposable
         var item = new DeviceEvent(type, parsed.Id, parsed.Station!, evt.Key ?? parsed.Key, value, evt.Timestamp, evt.Data);
         foreach (var sub in Volatile.Read(ref _deviceSubscriptions))
             if (IsFor(message, sub.TopicFilter))
-                await sub.WriteAsync(item).ConfigureAwait(false);
+                sub.Write(item);
     }
 
     /// <summary>

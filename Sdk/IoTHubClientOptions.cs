@@ -20,7 +20,7 @@ public sealed class IoTHubClientOptions
     public string? Password { get; set; }
     /// <summary>Deadline of a request when the call gives none; also its MessageExpiryInterval (rounded up to seconds).</summary>
     public TimeSpan DefaultTimeout { get; set; } = TimeSpan.FromSeconds(10);
-    /// <summary>Events buffered per subscription before the client stops reading from the broker (nothing is dropped).</summary>
+    /// <summary>Events buffered per subscription; a subscription read more slowly drops its oldest (<see cref="EventSubscription{T}.Dropped"/>).</summary>
     public int EventBufferSize { get; set; } = 10_000;
 
     /// <summary>Connect over TLS, verifying the broker's certificate (against <see cref="TlsCaFile"/> when given).</summary>

@@ -59,10 +59,34 @@ public class DeviceTests
         (await everyone.WaitForAsync(e => e.Key == "temperature")).Value.Should().NotBeNullOrEmpty();
 
         await device.DisableNotificationsAsync("counter");
-        await lifecycle.WaitForAsync(e => e.Type == DeviceEventType.NotifyStopped && e.Key == "counter");
+        var stopped = await lifecycle.WaitForAsync(e => e.Type == DeviceEventType.NotifyStopped && e.Key == "counter");
         // After NOTIFY_STOPPED only temperature keeps coming: the next ten notifications of the device carry no counter.
-        var after = await everyone.CollectAsync(10, e => e.Device == "dev-0001" && e.Timestamp > DateTimeOffset.UtcNow.AddMilliseconds(-1));
+        var after = await everyone.CollectAsync(10, e => e.Device == "dev-0001" && e.Timestamp > stopped.Timestamp);
         after.Should().OnlyContain(e => e.Key == "temperature");
+    }
+
+    [Fact]
+    public async Task A_subscription_nobody_reads_drops_its_oldest_events_and_never_holds_up_replies()
+    {
+        await using var env = await TestEnvironment.StartAsync(s => s.NotifyInterval = TimeSpan.FromMilliseconds(20));
+        var (user, password) = env.ClientCredentials;
+        await using var client = await IoTHubClient.ConnectAsync(new IoTHubClientOptions { Port = env.Port, Username = user, Password = password, EventBufferSize = 5 },
+            env.LoggerFactory, cancellationToken: Deadline.Token());
+        var device = client.GetDevice("sim-1", "dev-0001");
+        await using var unread = await device.SubscribeToNotificationsAsync("counter");
+        var before = long.Parse(Encoding.UTF8.GetString(await device.ReadValueAsync("counter")), System.Globalization.CultureInfo.InvariantCulture);
+        await device.EnableNotificationsAsync("counter");
+
+        await Deadline.UntilAsync(() => Task.FromResult(unread.Dropped > 0), "the unread subscription overflows");
+        // The connection goes on: replies (and other subscriptions) arrive while the unread one is full.
+        (await device.ReadValueAsync("setpoint")).Should().Equal("20.0"u8.ToArray());
+        await device.DisableNotificationsAsync("counter");
+
+        // What is left are the newest events, in order: the oldest were dropped.
+        var kept = await unread.CollectAsync(5);
+        var counts = kept.Select(e => long.Parse(Encoding.UTF8.GetString(e.Value!), System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        counts.Should().Equal(Enumerable.Range(0, 5).Select(i => counts[0] + i), "the counter notifies every value");
+        counts[0].Should().BeGreaterThanOrEqualTo(before + 1 + unread.Dropped, "the oldest notifications were dropped to make room, not the newest");
     }
 
     [Fact]
