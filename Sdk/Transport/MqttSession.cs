@@ -193,9 +193,23 @@ public sealed partial class MqttSession : IAsyncDisposable
 
         List<KeyValuePair<string, uint>> filters;
         lock (_filtersLock) filters = [.. _filters];
-        if (filters.Count > 0) await SendSubscribeAsync(filters, cancellationToken).ConfigureAwait(false);
-        LogConnected(ClientId, _options.Host, _options.Port, isReconnect, filters.Count);
-        if (Connected is { } connected) await connected(isReconnect, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (filters.Count > 0) await SendSubscribeAsync(filters, cancellationToken).ConfigureAwait(false);
+            LogConnected(ClientId, _options.Host, _options.Port, isReconnect, filters.Count);
+            if (Connected is { } connected) await connected(isReconnect, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            // Connected but not restored (a refused or timed-out SUBSCRIBE, a failed republish): drop the connection, so
+            // the caller, or the supervisor with its backoff, tries the whole connect again rather than carrying on half-way.
+            if (_client.IsConnected)
+            {
+                try { await _client.DisconnectAsync(new MqttClientDisconnectOptionsBuilder().Build(), CancellationToken.None).ConfigureAwait(false); }
+                catch (Exception ex) when (ex is MQTTnet.Exceptions.MqttCommunicationException or ObjectDisposedException or OperationCanceledException) { LogSendFailed(ex.Message); }
+            }
+            throw;
+        }
     }
 
     private void ConfigureTls(MqttClientTlsOptionsBuilder tls)
