@@ -101,6 +101,34 @@ public class OpcUaBackendTests(OpcUaServerFixture fixture, ITestOutputHelper out
     }
 
     [Fact]
+    public async Task A_key_of_an_abstract_DataType_reads_notifies_and_writes_back_as_one_whole_Variant()
+    {
+        await using var env = await StartAsync();
+        var client = await env.ConnectClientAsync();
+        var pump = client.GetDevice("opcua-1", Pump1);
+        var mode = (await client.GetStation("opcua-1").GetDevicePropsAsync(Pump1)).Attributes!["variables"]!["Mode"]!;
+        mode["dataType"]!.GetValue<string>().Should().Be("Variant");
+        mode["dataTypeId"]!.GetValue<string>().Should().Be("i=24", "BaseDataType: a value of any type fits");
+
+        var read = await pump.ReadValueAsync("Mode");
+        read.Should().Equal(DoubleVariant(3.5), "the props say Variant, so the Double comes with its type byte");
+        (await pump.WriteValueAsync("Mode", read)).Should().Be(9, "what a read gave is what a write takes");
+        (await pump.ReadValueAsync("Mode")).Should().Equal(read);
+
+        byte[] auto = [0x0c, 4, 0, 0, 0, .. "auto"u8]; // Variant of String "auto"
+        await pump.WriteValueAsync("Mode", auto);
+        (await pump.ReadValueAsync("Mode")).Should().Equal(auto);
+
+        await using var notes = await pump.SubscribeToNotificationsAsync("Mode");
+        await pump.EnableNotificationsAsync("Mode");
+        var note = await notes.WaitForAsync(_ => true);
+        note.Value.Should().Equal(auto);
+        note.Data!["dataType"]!.GetValue<string>().Should().Be("Variant");
+        await pump.DisableNotificationsAsync("Mode");
+        await pump.WriteValueAsync("Mode", DoubleVariant(3.5));
+    }
+
+    [Fact]
     public async Task A_write_of_the_wrong_type_is_refused_with_BadTypeMismatch_and_a_read_only_key_with_UNSUPPORTED()
     {
         await using var env = await StartAsync();
@@ -238,6 +266,8 @@ public class OpcUaBackendTests(OpcUaServerFixture fixture, ITestOutputHelper out
         BinaryPrimitives.WriteInt32LittleEndian(bytes, value);
         return bytes;
     }
+
+    private static byte[] DoubleVariant(double value) => [(byte)MqttIoT.OpcUa.Binary.BuiltInType.Double, .. Double(value)];
 
     private static byte[] Double(double value)
     {

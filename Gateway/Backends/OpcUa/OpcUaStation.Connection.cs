@@ -111,7 +111,7 @@ public sealed partial class OpcUaStation
             try
             {
                 var subscription = await EnsureSubscriptionAsync(session, cancellationToken).ConfigureAwait(false);
-                lock (_lock) foreach (var (d, v) in watches) _watchedNodes[v.NodeId] = (d, v.Key);
+                lock (_lock) foreach (var (d, v) in watches) _watchedNodes[v.NodeId] = (d, v);
                 var items = await subscription.CreateMonitoredItemsAsync(watches.Select(w => ItemFor(w.Variable)).ToList(), cancellationToken).ConfigureAwait(false);
                 lock (_lock)
                 {
