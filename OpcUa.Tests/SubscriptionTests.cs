@@ -15,16 +15,6 @@ public class SubscriptionTests(OpcUaServerFixture fixture, Xunit.Abstractions.IT
 
     private static CancellationToken Deadline(int seconds = 15) => new CancellationTokenSource(TimeSpan.FromSeconds(seconds)).Token;
 
-    private static async Task Until(Func<bool> condition, string what, int seconds = 15)
-    {
-        var watch = Stopwatch.StartNew();
-        while (!condition())
-        {
-            if (watch.Elapsed > TimeSpan.FromSeconds(seconds)) throw new TimeoutException($"{what}: not within {seconds} s");
-            await Task.Delay(20);
-        }
-    }
-
     [Fact]
     public async Task Data_changes_arrive_with_timestamps_and_two_publish_requests_stay_outstanding()
     {
@@ -37,15 +27,34 @@ public class SubscriptionTests(OpcUaServerFixture fixture, Xunit.Abstractions.IT
         items[0].StatusCode.IsGood.Should().BeTrue();
         items[1].StatusCode.Code.Should().Be(StatusCodes.BadNodeIdUnknown, "a monitored item for an unknown node is refused on its own");
 
-        await Until(() => changes.Count >= 3, "three temperature changes");
+        await Wait.UntilAsync(() => changes.Count >= 3, "three temperature changes");
         changes.Should().OnlyContain(c => c.Item.ClientHandle == items[0].ClientHandle && c.Value.Value.Type == BuiltInType.Double
             && c.Value.SourceTimestamp != null && c.Value.StatusCode.IsGood);
-        await Until(() => session.OutstandingPublishRequests == 2, "two outstanding publish requests");
+        await Wait.UntilAsync(() => session.OutstandingPublishRequests == 2, "two outstanding publish requests");
 
         await subscription.DeleteMonitoredItemsAsync([items[0]], Deadline());
         await subscription.DeleteAsync(Deadline());
         // The server answers the outstanding publishes with BadNoSubscription, and the loop stops there.
-        await Until(() => session.OutstandingPublishRequests == 0, "no publish requests without subscriptions");
+        await Wait.UntilAsync(() => session.OutstandingPublishRequests == 0, "no publish requests without subscriptions");
+    }
+
+    [Fact]
+    public async Task A_subscription_made_while_the_last_one_is_deleted_still_gets_its_data_changes()
+    {
+        await using var session = await OpcUaSession.ConnectAsync(new OpcUaClientOptions { EndpointUrl = fixture.EndpointUrl }, cancellationToken: Deadline());
+        var first = await session.CreateSubscriptionAsync(new SubscriptionOptions { PublishingInterval = TimeSpan.FromMilliseconds(50) }, Deadline());
+        await Wait.UntilAsync(() => session.OutstandingPublishRequests == 2, "two outstanding publish requests");
+
+        // The server answers the outstanding publishes with BadNoSubscription while the next subscription is on its way.
+        var deleting = first.DeleteAsync(Deadline());
+        var second = await session.CreateSubscriptionAsync(new SubscriptionOptions { PublishingInterval = TimeSpan.FromMilliseconds(50) }, Deadline());
+        await deleting;
+        var changes = 0;
+        second.DataChanged += _ => Interlocked.Increment(ref changes);
+        await second.CreateMonitoredItemsAsync([new MonitoredItemOptions(new ReadValueId(Temperature))], Deadline());
+        await Wait.UntilAsync(() => Volatile.Read(ref changes) >= 3, "data changes on the second subscription");
+        second.IsDeleted.Should().BeFalse();
+        session.OutstandingPublishRequests.Should().BeGreaterThanOrEqualTo(1);
     }
 
     [Fact]
@@ -57,7 +66,7 @@ public class SubscriptionTests(OpcUaServerFixture fixture, Xunit.Abstractions.IT
         var changes = 0;
         subscription.DataChanged += _ => Interlocked.Increment(ref changes);
         await subscription.CreateMonitoredItemsAsync([new MonitoredItemOptions(new ReadValueId(Label))], Deadline());
-        await Until(() => subscription.KeepAlives >= 3, "three keep-alives");
+        await Wait.UntilAsync(() => subscription.KeepAlives >= 3, "three keep-alives");
         changes.Should().Be(1, "an unchanging value is reported once, then only keep-alives come");
     }
 
@@ -70,7 +79,7 @@ public class SubscriptionTests(OpcUaServerFixture fixture, Xunit.Abstractions.IT
         var changes = 0;
         subscription.DataChanged += _ => Interlocked.Increment(ref changes);
         await subscription.CreateMonitoredItemsAsync([new MonitoredItemOptions(new ReadValueId(Temperature))], Deadline());
-        await Until(() => Volatile.Read(ref changes) >= 5, "data changes while publish requests are refused");
+        await Wait.UntilAsync(() => Volatile.Read(ref changes) >= 5, "data changes while publish requests are refused");
         session.PublishRequestTarget.Should().BeInRange(1, 199, "BadTooManyPublishRequests lowers the number kept outstanding");
         session.OutstandingPublishRequests.Should().BeLessThanOrEqualTo(session.PublishRequestTarget);
     }

@@ -9,8 +9,10 @@ namespace MqttIoT.OpcUa;
 /// Subscriptions and the publish loop (OPC 10000-4 §5.13). While the session has a subscription it keeps
 /// <see cref="OpcUaClientOptions.PublishRequestCount"/> Publish requests outstanding, so the server always has one
 /// to answer with while the other travels. Each response acknowledges what the previous ones delivered. A keep-alive
-/// (no notifications) just counts; BadTooManyPublishRequests lowers the count to what the server queued;
-/// BadNoSubscription stops publishing until a subscription is created again.
+/// (no notifications) just counts; BadTooManyPublishRequests lowers the count to what the server queued (never
+/// below one). After a fault the loop is pumped again while subscriptions exist, so it never ends with none
+/// outstanding. BadNoSubscription marks the subscriptions made before that request left deleted (the server has
+/// none of them; a Bad status change does the same), and publishing goes on for any made since.
 /// </summary>
 public sealed partial class OpcUaSession
 {
@@ -121,12 +123,12 @@ public sealed partial class OpcUaSession
             throw new OpcUaException(status, $"DeleteSubscriptions of {subscription.Id}");
     }
 
-    /// <summary>Starts Publish requests until the target number is outstanding (none without subscriptions).</summary>
+    /// <summary>Starts Publish requests until the target number (at least one) is outstanding; none without subscriptions.</summary>
     private void PumpPublish()
     {
         lock (_publishLock)
         {
-            while (IsConnected && !_subscriptions.IsEmpty && _outstandingPublishRequests < _targetPublishRequests)
+            while (IsConnected && !_subscriptions.IsEmpty && _outstandingPublishRequests < Math.Max(1, _targetPublishRequests))
             {
                 _outstandingPublishRequests++;
                 var loop = PublishOnceAsync();
@@ -141,6 +143,8 @@ public sealed partial class OpcUaSession
     private async Task PublishOnceAsync()
     {
         bool again = true;
+        // A snapshot of ours when the request leaves: if the server says it has none, it has none of these.
+        var existing = _subscriptions.Keys;
         var acks = new List<(uint Subscription, uint Sequence)>();
         while (_acknowledgements.TryDequeue(out var ack)) acks.Add(ack);
         try
@@ -161,7 +165,7 @@ public sealed partial class OpcUaSession
             if (header.ServiceResult.IsBad)
             {
                 foreach (var ack in acks) _acknowledgements.Enqueue(ack);
-                again = OnPublishFault(header.ServiceResult);
+                again = OnPublishFault(header.ServiceResult, existing);
                 return;
             }
             OnPublishResponse(d);
@@ -180,24 +184,52 @@ public sealed partial class OpcUaSession
         }
     }
 
-    private bool OnPublishFault(StatusCode status)
+    /// <summary>What a Publish answered with a Bad service result means; true to pump again.</summary>
+    private bool OnPublishFault(StatusCode status, ICollection<uint> existing)
     {
+        bool again;
+        int target;
+        lock (_publishLock)
+        {
+            (target, again) = AfterPublishFault(status.Code, _outstandingPublishRequests, _targetPublishRequests);
+            _targetPublishRequests = target;
+        }
         switch (status.Code)
         {
             case StatusCodes.BadTooManyPublishRequests:
-                // The server queues fewer than we sent: keep to what it holds.
-                lock (_publishLock) _targetPublishRequests = Math.Max(1, _outstandingPublishRequests - 1);
-                LogTooManyPublishRequests(_targetPublishRequests);
-                return false;
+                LogTooManyPublishRequests(target);
+                break;
             case StatusCodes.BadNoSubscription:
-                return false;
+                // Those made before the request left are gone at the server (kept, they would be published for
+                // forever); one made since is not, and the pump publishes for it.
+                foreach (var id in existing)
+                {
+                    if (!_subscriptions.TryRemove(id, out var lost)) continue;
+                    lost.IsDeleted = true;
+                    LogSubscriptionLost(id);
+                }
+                break;
             case StatusCodes.BadTimeout:
-                return true;
+                break;
             default:
                 if (IsConnected) LogPublishFailed(status.Describe());
-                return false;
+                break;
         }
+        return again;
     }
+
+    /// <summary>
+    /// The Publish requests to keep after a fault (<paramref name="outstanding"/> counts the faulted one), and whether
+    /// to pump again: after BadTooManyPublishRequests one fewer than were out, never fewer than one, and the pump runs
+    /// (the faulted request may have been the only one); after BadNoSubscription and BadTimeout too (the pump sends
+    /// nothing without subscriptions). Other faults stop the loop, which a lost session ends anyway.
+    /// </summary>
+    internal static (int Target, bool Again) AfterPublishFault(uint status, int outstanding, int target) => status switch
+    {
+        StatusCodes.BadTooManyPublishRequests => (Math.Max(1, outstanding - 1), true),
+        StatusCodes.BadNoSubscription or StatusCodes.BadTimeout => (Math.Max(1, target), true),
+        _ => (Math.Max(1, target), false),
+    };
 
     private void OnPublishResponse(BinaryDecoder d)
     {
@@ -259,6 +291,9 @@ public sealed partial class OpcUaSession
 
     [LoggerMessage(Level = LogLevel.Information, Message = "The server queues fewer Publish requests; keeping {Count} outstanding")]
     private partial void LogTooManyPublishRequests(int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The server has no subscriptions for this session: subscription {SubscriptionId} is gone")]
+    private partial void LogSubscriptionLost(uint subscriptionId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Publish failed: {Error}")]
     private partial void LogPublishFailed(string error);

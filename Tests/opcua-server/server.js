@@ -7,7 +7,8 @@
 //   Boiler1, Boiler2  objects with Temperature (Double, read-only, changes every 100 ms), Counter (UInt32,
 //                     read-only, counts), Setpoint (Int32, writable), Label (String, writable),
 //                     Config (ByteString, writable), methods Reset() and SetTime(DateTime) -> (Double offsetMs)
-//   Pump1             Speed (Float, writable), Running (Boolean, writable), no methods
+//   Pump1             Speed (Float, writable), Running (Boolean, writable), Mode (BaseDataType: any type, writable,
+//                     holds the Double 3.5 at start), no methods
 //   Bulk              300 variables Tag000..Tag299 (Int16): a browse of it needs BrowseNext and chunked messages,
 //                     Blob (ByteString, 40,000 bytes, writable): reads and writes of it are chunked
 // Users: anonymous, and operator / secret (password encrypted for the server certificate, RSA-OAEP).
@@ -142,6 +143,16 @@ async function main() {
   const pump = namespace.addObject({ organizedBy: plant, browseName: "Pump1", nodeId: "s=Pump1" });
   writable(namespace, pump, "Speed", "Float", 1450.5);
   writable(namespace, pump, "Running", "Boolean", true);
+  // An abstract DataType: a value of any type fits, so clients carry it as a whole Variant.
+  namespace.addVariable({
+    componentOf: pump,
+    browseName: "Mode",
+    nodeId: "s=Pump1.Mode",
+    dataType: "BaseDataType",
+    accessLevel: "CurrentRead | CurrentWrite",
+    userAccessLevel: "CurrentRead | CurrentWrite",
+    value: new Variant({ dataType: DataType.Double, value: 3.5 }),
+  });
 
   const bulk = namespace.addObject({ organizedBy: plant, browseName: "Bulk", nodeId: "s=Bulk" });
   for (let i = 0; i < 300; i++) readOnly(namespace, bulk, `Tag${String(i).padStart(3, "0")}`, "Int16", i);

@@ -125,7 +125,7 @@ public sealed class OpcUaDevice : IDeviceBackend
         catch (OpcUaException ex) { throw OpcUaErrors.ToIoT(ex, $"reading '{key}' of '{Id}'"); }
         if (value.StatusCode.IsBad)
             throw OpcUaErrors.ToIoT(new OpcUaException(value.StatusCode), $"reading '{key}' ({variable.NodeId}) of '{Id}'", ErrorCode.UnknownKey);
-        return OpcUaValueCodec.Encode(value.Value, out _);
+        return variable.Encode(value.Value, out _);
     }
 
     /// <inheritdoc />

@@ -12,10 +12,18 @@ public sealed partial class OpcUaStation
     {
         var delay = _options.ReconnectMinDelay;
         bool everConnected = false;
+        bool backOff = false;
         try
         {
             while (!cancellationToken.IsCancellationRequested)
             {
+                if (backOff)
+                {
+                    await Task.Delay(delay, Time, cancellationToken).ConfigureAwait(false);
+                    delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _options.ReconnectMaxDelay.Ticks));
+                }
+                // Whatever ends this round (a failed connect, a link that did not last) waits before the next one.
+                backOff = true;
                 IOpcUaSession session;
                 try
                 {
@@ -26,11 +34,9 @@ public sealed partial class OpcUaStation
                     LogConnectFailed(_options.Endpoint, ex.Message, delay.TotalMilliseconds);
                     SetConnection(everConnected ? "reconnecting" : "connecting");
                     firstAttempt.TrySetResult();
-                    await Task.Delay(delay, Time, cancellationToken).ConfigureAwait(false);
-                    delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _options.ReconnectMaxDelay.Ticks));
                     continue;
                 }
-                delay = _options.ReconnectMinDelay;
+                long connectedAt = Time.GetTimestamp();
                 var lost = new TaskCompletionSource<OpcUaException>(TaskCreationOptions.RunContinuationsAsynchronously);
                 session.ConnectionLost += ex => lost.TrySetResult(ex);
                 if (!session.IsConnected) lost.TrySetResult(new OpcUaException(MqttIoT.OpcUa.Binary.StatusCodes.BadConnectionClosed, "lost while connecting"));
@@ -48,7 +54,8 @@ public sealed partial class OpcUaStation
                 }
                 catch (OpcUaException ex)
                 {
-                    // The link broke again while restoring: the loss below is already signalled, or will be.
+                    // Only a broken link gets here (OnLinkUpAsync keeps service errors to itself): its loss is
+                    // already signalled, or will be.
                     LogRestoreFailed(ex.Message);
                     lost.TrySetResult(ex);
                 }
@@ -63,6 +70,12 @@ public sealed partial class OpcUaStation
                 }
                 OnLinkDown(session, reason);
                 await session.DisposeAsync().ConfigureAwait(false);
+                // A link that lasted is made again at once; one that broke soon after it was made (a server that
+                // accepts and drops us) waits the backoff, so a flapping server is not hammered.
+                var lived = Time.GetElapsedTime(connectedAt);
+                backOff = lived < _options.StableLinkTime;
+                if (backOff) LogLinkShortLived(lived.TotalMilliseconds, delay.TotalMilliseconds);
+                else delay = _options.ReconnectMinDelay;
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested) { }
@@ -87,10 +100,15 @@ public sealed partial class OpcUaStation
         }
     }
 
-    /// <summary>Publishes the new session, watches again what was watched, and brings back the devices the loss took.</summary>
+    /// <summary>
+    /// Publishes the new session, brings back the devices the loss took (their CONNECTED event comes first, so no
+    /// NOTIFIED of theirs precedes it), then watches again what they watched. A service error while restoring (the
+    /// server refuses the subscription or an item) is not a lost link: the devices stay connected, and each key that
+    /// could not be watched again gets NOTIFY_STOPPED with the reason. A broken link throws.
+    /// </summary>
     private async Task<int> OnLinkUpAsync(IOpcUaSession session, bool reconnected, CancellationToken cancellationToken)
     {
-        List<OpcUaDevice> restore;
+        List<(OpcUaDevice Device, JsonObject Data)> restore;
         lock (_lock)
         {
             // Stopped while connecting: StopAsync has already let go of everything, so this session is not published.
@@ -101,37 +119,51 @@ public sealed partial class OpcUaStation
             _items.Clear();
             _connection = "connected";
             if (reconnected) _reconnects++;
-            restore = [.. _devices.Values.Where(d => d.RestoreOnReconnect)];
+            restore = [];
+            foreach (var d in _devices.Values.Where(d => d.RestoreOnReconnect))
+            {
+                d.Connected = true;
+                d.RestoreOnReconnect = false;
+                restore.Add((d, new JsonObject { ["reconnected"] = true, ["watchedKeys"] = new JsonArray([.. d.Watched.Order().Select(k => (JsonNode)JsonValue.Create(k))]) }));
+            }
         }
-        var watches = restore.SelectMany(d => d.WatchedVariables().Select(v => (Device: d, Variable: v))).ToList();
+        foreach (var (d, data) in restore) RaiseConnected(d, true, data);
+        var watches = restore.SelectMany(r => r.Device.WatchedVariables().Select(v => (r.Device, Variable: v))).ToList();
         int restored = 0;
+        var failed = new List<(OpcUaDevice Device, OpcUaVariable Variable, string Reason)>();
         if (watches.Count > 0)
         {
             await _subscriptionLock.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
                 var subscription = await EnsureSubscriptionAsync(session, cancellationToken).ConfigureAwait(false);
-                lock (_lock) foreach (var (d, v) in watches) _watchedNodes[v.NodeId] = (d, v.Key);
+                lock (_lock) foreach (var (d, v) in watches) _watchedNodes[v.NodeId] = (d, v);
                 var items = await subscription.CreateMonitoredItemsAsync(watches.Select(w => ItemFor(w.Variable)).ToList(), cancellationToken).ConfigureAwait(false);
                 lock (_lock)
                 {
                     for (int i = 0; i < items.Count; i++)
                     {
                         if (items[i].StatusCode.IsGood) { _items[(watches[i].Device.Id, watches[i].Variable.Key)] = items[i]; restored++; }
-                        else LogRestoreItemFailed(watches[i].Device.Id, watches[i].Variable.Key, items[i].StatusCode.Describe());
+                        else failed.Add((watches[i].Device, watches[i].Variable, items[i].StatusCode.Describe()));
                     }
                 }
             }
+            catch (OpcUaException ex) when (session.IsConnected)
+            {
+                LogRestoreFailed(ex.Message);
+                failed = [.. watches.Select(w => (w.Device, w.Variable, ex.Message))];
+            }
             finally { _subscriptionLock.Release(); }
         }
-        foreach (var d in restore)
+        foreach (var (d, v, why) in failed)
         {
+            LogRestoreItemFailed(d.Id, v.Key, why);
             lock (_lock)
             {
-                d.Connected = true;
-                d.RestoreOnReconnect = false;
+                d.Watched.Remove(v.Key);
+                if (_watchedNodes.TryGetValue(v.NodeId, out var owner) && owner.Device == d) _watchedNodes.Remove(v.NodeId);
             }
-            RaiseConnected(d, true, new JsonObject { ["reconnected"] = true, ["watchedKeys"] = new JsonArray([.. d.Watched.Order().Select(k => (JsonNode)JsonValue.Create(k))]) });
+            _sink?.OnDeviceEvent(d.Id, DeviceEventType.NotifyStopped, v.Key, new JsonObject { ["reason"] = why });
         }
         _sink?.OnStationEvent(StationEventType.PropsChanged);
         return restored;
@@ -177,6 +209,9 @@ public sealed partial class OpcUaStation
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "OPC UA station lost {Endpoint}: {Reason}; {Devices} devices disconnected until it is back")]
     private partial void LogLinkLost(string endpoint, string reason, int devices);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The OPC UA link lasted only {LivedMs} ms; reconnecting in {DelayMs} ms")]
+    private partial void LogLinkShortLived(double livedMs, double delayMs);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "OPC UA station reconnected to {Endpoint}; {Items} monitored items restored")]
     private partial void LogReconnected(string endpoint, int items);

@@ -21,7 +21,7 @@ public sealed partial class OpcUaStation
             {
                 var subscription = await EnsureSubscriptionAsync(session, cancellationToken).ConfigureAwait(false);
                 // Mapped before the request leaves, so the first value finds its key.
-                lock (_lock) _watchedNodes[variable.NodeId] = (device, variable.Key);
+                lock (_lock) _watchedNodes[variable.NodeId] = (device, variable);
                 var item = (await subscription.CreateMonitoredItemsAsync([ItemFor(variable)], cancellationToken).ConfigureAwait(false))[0];
                 if (item.StatusCode.IsBad)
                 {
@@ -86,11 +86,11 @@ public sealed partial class OpcUaStation
     /// <summary>On the session's publish loop: turns the value into bytes and queues the event (the sink never blocks).</summary>
     private void OnDataChanged(DataChange change)
     {
-        (OpcUaDevice Device, string Key) owner;
+        (OpcUaDevice Device, OpcUaVariable Variable) owner;
         lock (_lock)
             if (!_watchedNodes.TryGetValue(change.Item.ItemToMonitor.NodeId, out owner)) return;
         var value = change.Value;
-        var bytes = OpcUaValueCodec.Encode(value.Value, out var dataType);
+        var bytes = owner.Variable.Encode(value.Value, out var dataType);
         var extra = new JsonObject
         {
             ["dataType"] = dataType,
@@ -99,7 +99,7 @@ public sealed partial class OpcUaStation
         };
         if (value.SourceTimestamp is { } source) extra["sourceTimestamp"] = new DateTimeOffset(source, TimeSpan.Zero);
         if (value.ServerTimestamp is { } server) extra["serverTimestamp"] = new DateTimeOffset(server, TimeSpan.Zero);
-        _sink?.OnNotified(owner.Device.Id, owner.Key, bytes, extra);
+        _sink?.OnNotified(owner.Device.Id, owner.Variable.Key, bytes, extra);
     }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Deleting the monitored item of '{Key}' of '{Device}' failed: {Error}")]

@@ -24,7 +24,7 @@ public sealed partial class OpcUaStation : IStationBackend
     private readonly Lock _lock = new();
     private readonly SemaphoreSlim _subscriptionLock = new(1, 1);
     private readonly Dictionary<string, OpcUaDevice> _devices = new(StringComparer.Ordinal);
-    private readonly Dictionary<NodeId, (OpcUaDevice Device, string Key)> _watchedNodes = [];
+    private readonly Dictionary<NodeId, (OpcUaDevice Device, OpcUaVariable Variable)> _watchedNodes = [];
     private readonly Dictionary<(string Device, string Key), MonitoredItem> _items = [];
     private IOpcUaSession? _session;
     private OpcUaSubscription? _subscription;

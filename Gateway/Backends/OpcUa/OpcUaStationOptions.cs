@@ -36,6 +36,12 @@ public sealed class OpcUaStationOptions
     /// <summary>Longest wait between reconnect attempts.</summary>
     public TimeSpan ReconnectMaxDelay { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// A link that lasted this long resets the backoff and is made again at once when it breaks; one that broke
+    /// sooner (a server that accepts and then drops the session) waits the backoff delay first.
+    /// </summary>
+    public TimeSpan StableLinkTime { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Publishing interval of the station's subscription, which carries every watched key.</summary>
     public TimeSpan PublishingInterval { get; set; } = TimeSpan.FromMilliseconds(100);
 
@@ -64,6 +70,7 @@ public sealed class OpcUaStationOptions
         if (string.IsNullOrEmpty(StationId)) throw new ArgumentException("StationId is required");
         if (!NodeId.TryParse(RootNode, out _)) throw new ArgumentException($"RootNode '{RootNode}' is not a node id (e.g. 'i=85' or 'ns=1;s=Plant')");
         if (ReconnectMinDelay <= TimeSpan.Zero || ReconnectMaxDelay < ReconnectMinDelay) throw new ArgumentException("need 0 < ReconnectMinDelay <= ReconnectMaxDelay");
+        if (StableLinkTime < TimeSpan.Zero) throw new ArgumentException("StableLinkTime cannot be negative");
         if (PublishingInterval <= TimeSpan.Zero) throw new ArgumentException("PublishingInterval must be positive");
         ClientOptions().Validate();
     }

@@ -20,14 +20,17 @@ internal static class OpcUaValueCodec
     public static string WireType(BuiltInType type, bool scalar = true) =>
         scalar && IsSimple(type) ? type.ToString() : VariantType;
 
-    public static byte[] Encode(Variant value, out string dataType)
+    /// <summary>
+    /// The bytes of a value of a variable with this built-in type and value rank, and the wire type they are in: the
+    /// variable's own (what its props say) when the value is of it; the whole Variant otherwise. So a variable whose
+    /// wire type is Variant (abstract or unknown DataType, arrays) always reads as a whole Variant, which is what a
+    /// write of it takes (a null value is the one byte <c>00</c>); a value of another type than the variable declares
+    /// (a null in an Int32 variable, a server breaking its own DataType) also travels whole, its type inside.
+    /// </summary>
+    public static byte[] Encode(Variant value, BuiltInType type, bool scalar, out string dataType)
     {
-        if (value.IsNull)
-        {
-            dataType = VariantType;
-            return [0];
-        }
-        dataType = WireType(value.Type, !value.IsArray);
+        dataType = WireType(type, scalar);
+        if (dataType != VariantType && (value.IsArray || value.Type != type)) dataType = VariantType;
         if (dataType == VariantType)
         {
             var e = new BinaryEncoder();

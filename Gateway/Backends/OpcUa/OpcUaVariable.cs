@@ -11,4 +11,7 @@ namespace MqttIoT.Gateway.Backends.OpcUa;
 internal sealed record OpcUaVariable(string Key, NodeId NodeId, BuiltInType Type, bool Scalar, NodeId DataTypeId)
 {
     public string WireType => OpcUaValueCodec.WireType(Type, Scalar);
+
+    /// <summary>The bytes of a value read from it or notified, in its wire type (see <see cref="OpcUaValueCodec.Encode"/>).</summary>
+    public byte[] Encode(MqttIoT.OpcUa.Binary.Variant value, out string dataType) => OpcUaValueCodec.Encode(value, Type, Scalar, out dataType);
 }
