@@ -89,7 +89,7 @@ public sealed partial class GatewayService : IAsyncDisposable
         if (_options.AutoStart) await Station.StartAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Stops taking requests, finishes those in flight, marks the station offline and disconnects.</summary>
+    /// <summary>Stops taking requests, cancels those in flight (they are answered UNAVAILABLE), marks the station offline and disconnects.</summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         if (Interlocked.Exchange(ref _stopped, 1) != 0) return;

@@ -106,7 +106,6 @@ public class DeviceTests
         await using var env = await TestEnvironment.StartAsync();
         var device = (await env.ConnectClientAsync()).GetDevice("sim-1", "dev-0001");
         await using var events = await device.SubscribeToEventsAsync();
-        var drift = env.Station.AllDevices[0];
         var synced = await device.SyncTimeAsync();
         synced.OffsetMs.Should().NotBe(0, "the simulated clock starts off by up to 5 s");
         synced.DeviceTime.Should().BeCloseTo(DateTimeOffset.UtcNow, TimeSpan.FromSeconds(5));
@@ -115,7 +114,6 @@ public class DeviceTests
         var set = await device.SetTimeAsync();
         set.OffsetMs.Should().BeInRange(-1000, 1000, "the clock was synced just before");
         await events.WaitForAsync(e => e.Type == DeviceEventType.TimeSet);
-        drift.Should().NotBeNull();
     }
 
     [Fact]

@@ -154,7 +154,9 @@ internal sealed partial class RequestDispatcher
         var budget = Budget(item);
         using var deadline = new CancellationTokenSource(budget, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, stopping);
-        var deviceLock = device is null ? null : _deviceLocks.GetOrAdd(device.Id, _ => new SemaphoreSlim(1, 1));
+        // Operations on one device run one at a time: its own requests, and station requests naming it (CONNECT, DISCONNECT).
+        var lockedId = device?.Id ?? (topic.Kind == TopicKind.Request ? body.Device : null);
+        var deviceLock = lockedId is null ? null : _deviceLocks.GetOrAdd(lockedId, _ => new SemaphoreSlim(1, 1));
         if (deviceLock is not null) await deviceLock.WaitAsync(linked.Token).ConfigureAwait(false);
         try
         {

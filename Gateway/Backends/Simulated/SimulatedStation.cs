@@ -170,7 +170,9 @@ public sealed class SimulatedStation : IStationBackend
             _discovery = null;
         }
         if (scan is null) return Task.CompletedTask;
-        scan.Cancel();
+        try { scan.Cancel(); }
+        catch (ObjectDisposedException) { } // the scan finished by itself meanwhile: nothing left to cancel
+
         _sink?.OnStationEvent(StationEventType.DiscoveryStopped);
         return Task.CompletedTask;
     }
