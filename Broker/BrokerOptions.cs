@@ -32,6 +32,18 @@ public sealed class BrokerOptions
     public string? AclFile { get; set; }
     /// <summary>Whether clients without a user name may connect (the demo's broker allows them).</summary>
     public bool AllowAnonymous { get; set; } = true;
+    /// <summary>
+    /// The longest keep alive a v5 client gets (whole seconds, 1 s to 65535 s). A client that asks for none (0) or
+    /// for more is told this value as Server Keep Alive in CONNACK (3.2.2.3.14) and is disconnected after 1.5 times it
+    /// without a packet. 300 s: long enough for battery clients, short enough that a vanished one is noticed.
+    /// </summary>
+    public TimeSpan MaxKeepAlive { get; set; } = TimeSpan.FromSeconds(300);
+    /// <summary>
+    /// The broker's Receive Maximum (3.2.2.3.3, 1 to 65535): unacknowledged QoS 1 and 2 PUBLISH packets a v5 client may
+    /// have in flight towards the broker; one more gets DISCONNECT 0x93. 65535 by default, because MQTTnet's client
+    /// (the gateway's and the Sdk's) does not hold back for a server's Receive Maximum.
+    /// </summary>
+    public int ReceiveMaximum { get; set; } = 65535;
 
     /// <summary>Throws when the options cannot work.</summary>
     public void Validate()
@@ -41,6 +53,9 @@ public sealed class BrokerOptions
             throw new ArgumentException("a TLS port needs a port in range, TlsCertificateFile and TlsKeyFile");
         if (TlsClientCaFile is not null && TlsPort is null) throw new ArgumentException("TlsClientCaFile needs a TLS port");
         if (FlushInterval <= TimeSpan.Zero) throw new ArgumentException("FlushInterval must be positive");
+        if (MaxKeepAlive < TimeSpan.FromSeconds(1) || MaxKeepAlive > TimeSpan.FromSeconds(65535) || MaxKeepAlive.Ticks % TimeSpan.TicksPerSecond != 0)
+            throw new ArgumentException("MaxKeepAlive must be whole seconds from 1 to 65535");
+        if (ReceiveMaximum is < 1 or > 65535) throw new ArgumentException("ReceiveMaximum must be from 1 to 65535");
         if (MaxPendingMessagesPerClient <= 0) throw new ArgumentException("MaxPendingMessagesPerClient must be positive");
     }
 }

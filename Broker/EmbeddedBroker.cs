@@ -63,7 +63,7 @@ public sealed partial class EmbeddedBroker : IAsyncDisposable
         };
         // The MQTT v5 behaviours MQTTnet lacks are added around it: see README.md.
         _supervisor = new SessionSupervisor(logger, _time);
-        _server = new MqttServerFactory().CreateMqttServer(serverOptions, [new Mqtt5ServerAdapter(_supervisor)], mqttLog);
+        _server = new MqttServerFactory().CreateMqttServer(serverOptions, [new Mqtt5ServerAdapter(_supervisor, options)], mqttLog);
         _supervisor.Attach(_server);
         _access = new Auth.BrokerAccessControl(
             options.PasswordFile is { } passwd ? Auth.PasswordFile.Load(passwd) : null,

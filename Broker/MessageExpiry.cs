@@ -32,7 +32,7 @@ internal static class MessageExpiry
     {
         var stamp = packet.UserProperties?.FirstOrDefault(p => p.Name == ReceivedAtProperty);
         if (stamp is null) return packet;
-        var copy = Copy(packet);
+        var copy = PublishPacketSize.Copy(packet);
         copy.UserProperties = packet.UserProperties!.Where(p => p.Name != ReceivedAtProperty).ToList();
         if (copy.UserProperties.Count == 0) copy.UserProperties = null;
         if (packet.MessageExpiryInterval == 0
@@ -43,22 +43,4 @@ internal static class MessageExpiry
         copy.MessageExpiryInterval = packet.MessageExpiryInterval - (uint)Math.Max(0, (int)waited.TotalSeconds);
         return copy;
     }
-
-    private static MqttPublishPacket Copy(MqttPublishPacket p) => new()
-    {
-        PacketIdentifier = p.PacketIdentifier,
-        ContentType = p.ContentType,
-        CorrelationData = p.CorrelationData,
-        Dup = p.Dup,
-        MessageExpiryInterval = p.MessageExpiryInterval,
-        PayloadFormatIndicator = p.PayloadFormatIndicator,
-        Payload = p.Payload,
-        QualityOfServiceLevel = p.QualityOfServiceLevel,
-        ResponseTopic = p.ResponseTopic,
-        Retain = p.Retain,
-        SubscriptionIdentifiers = p.SubscriptionIdentifiers,
-        Topic = p.Topic,
-        TopicAlias = p.TopicAlias,
-        UserProperties = p.UserProperties,
-    };
 }

@@ -10,16 +10,23 @@ namespace MqttIoT.Broker;
 
 /// <summary>
 /// One client connection as MQTTnet's server sees it, with what MQTT v5 asks of a server and MQTTnet 5.2 does not do
-/// itself: the client's Receive Maximum and Maximum Packet Size are honoured, expired messages are not sent, an
-/// unknown topic alias is a protocol error, shared subscriptions are mapped onto plain ones, and the will is taken
-/// out of the CONNECT so that <see cref="SessionSupervisor"/> publishes it with its delay.
+/// itself: the client's Receive Maximum and Maximum Packet Size are honoured, topic aliases are used towards a client
+/// that allows them, expired messages are not sent, an unknown topic alias is a protocol error, the broker's own
+/// Receive Maximum and maximum keep alive are announced and enforced, shared subscriptions are mapped onto plain ones,
+/// and the will is taken out of the CONNECT so that <see cref="SessionSupervisor"/> publishes it with its delay.
 /// </summary>
-internal sealed class Mqtt5ChannelAdapter(IMqttChannelAdapter inner, SessionSupervisor supervisor) : IMqttChannelAdapter
+internal sealed class Mqtt5ChannelAdapter(IMqttChannelAdapter inner, SessionSupervisor supervisor, BrokerOptions options) : IMqttChannelAdapter
 {
     private readonly Lock _flow = new();
     private readonly HashSet<ushort> _inFlight = [];
     private readonly Queue<MqttPublishPacket> _deferred = new();
     private readonly Dictionary<ushort, string> _topicAliases = [];
+    // QoS 1/2 PUBLISH packets from the client the broker has not yet answered with PUBACK / PUBCOMP (3.3.4, 4.9).
+    private readonly HashSet<ushort> _unanswered = [];
+    // PUBLISH packets go out one at a time: an alias must reach the wire with its topic before it is used alone.
+    private readonly SemaphoreSlim _publishing = new(1, 1);
+    private OutgoingTopicAliases _outgoingAliases = new(0);
+    private ushort? _serverKeepAlive;
     private int _ended;
 
     /// <summary>The CONNECT packet, once received (its ClientId is the assigned one after validation).</summary>
@@ -57,7 +64,11 @@ internal sealed class Mqtt5ChannelAdapter(IMqttChannelAdapter inner, SessionSupe
 
     public void ResetStatistics() => inner.ResetStatistics();
 
-    public void Dispose() => inner.Dispose();
+    public void Dispose()
+    {
+        _publishing.Dispose();
+        inner.Dispose();
+    }
 
     public async Task<MqttPacket> ReceivePacketAsync(CancellationToken cancellationToken)
     {
@@ -71,14 +82,25 @@ internal sealed class Mqtt5ChannelAdapter(IMqttChannelAdapter inner, SessionSupe
                     && PacketFormatterAdapter.ProtocolVersion != MqttProtocolVersion.V500)
                     connect.ClientId = "auto-" + Guid.NewGuid().ToString("N");
                 Connect = connect;
-                if (connect.WillFlag && PacketFormatterAdapter.ProtocolVersion == MqttProtocolVersion.V500)
+                if (PacketFormatterAdapter.ProtocolVersion != MqttProtocolVersion.V500) break;
+                if (connect.WillFlag)
                 {
                     Will = connect;
                     connect.WillFlag = false;
                 }
+                _outgoingAliases = new OutgoingTopicAliases(connect.TopicAliasMaximum);
+                // 3.1.2.10 / 3.2.2.3.14: no keep alive, or a longer one than the broker allows, is replaced by the
+                // broker's; MQTTnet's keep-alive check then closes the connection after 1.5 times that.
+                var maxKeepAlive = (ushort)options.MaxKeepAlive.TotalSeconds;
+                if (connect.KeepAlivePeriod == 0 || connect.KeepAlivePeriod > maxKeepAlive)
+                {
+                    connect.KeepAlivePeriod = maxKeepAlive;
+                    _serverKeepAlive = maxKeepAlive;
+                }
                 break;
             case MqttPublishPacket publish:
                 await ResolveTopicAliasAsync(publish, cancellationToken).ConfigureAwait(false);
+                await CountUnansweredAsync(publish, cancellationToken).ConfigureAwait(false);
                 break;
             case MqttPubAckPacket ack:
                 await CompleteAsync(ack.PacketIdentifier, cancellationToken).ConfigureAwait(false);
@@ -109,6 +131,8 @@ internal sealed class Mqtt5ChannelAdapter(IMqttChannelAdapter inner, SessionSupe
             case MqttConnAckPacket { ReasonCode: MqttConnectReasonCode.Success } connAck
                 when PacketFormatterAdapter.ProtocolVersion == MqttProtocolVersion.V500:
                 connAck.SharedSubscriptionAvailable = true;
+                connAck.ReceiveMaximum = (ushort)options.ReceiveMaximum;
+                if (_serverKeepAlive is { } keepAlive) connAck.ServerKeepAlive = keepAlive;
                 Accepted = true;
                 supervisor.OnConnected(this);
                 break;
@@ -133,21 +157,71 @@ internal sealed class Mqtt5ChannelAdapter(IMqttChannelAdapter inner, SessionSupe
                 }
                 await SendPublishAsync(publish, cancellationToken).ConfigureAwait(false);
                 return;
+            case MqttPubAckPacket ack:
+                Answered(ack.PacketIdentifier);
+                break;
+            case MqttPubCompPacket comp:
+                Answered(comp.PacketIdentifier);
+                break;
+            case MqttPubRecPacket { ReasonCode: >= MqttPubRecReasonCode.UnspecifiedError } refused:
+                Answered(refused.PacketIdentifier);
+                break;
         }
         await inner.SendPacketAsync(packet, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task SendPublishAsync(MqttPublishPacket publish, CancellationToken cancellationToken)
     {
-        var outgoing = MessageExpiry.PrepareForSending(publish, supervisor.Time);
-        var tooLarge = outgoing is not null && Connect is { MaximumPacketSize: > 0 } c && PublishPacketSize.Of(outgoing) > c.MaximumPacketSize;
-        if (outgoing is null || tooLarge)
+        MqttPublishPacket? outgoing;
+        await _publishing.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
         {
-            // Expired [MQTT-3.3.2-5] or larger than the client accepts [MQTT-3.1.2-25]: discarded as if delivered.
-            await CompleteAsync(publish.PacketIdentifier, cancellationToken).ConfigureAwait(false);
-            return;
+            outgoing = MessageExpiry.PrepareForSending(publish, supervisor.Time);
+            if (outgoing is not null)
+            {
+                var (aliased, newAlias) = _outgoingAliases.Apply(outgoing);
+                // A new alias makes the packet 3 bytes longer: if that is too much, it goes out without one.
+                outgoing = Fits(aliased) ? aliased : newAlias && Fits(OutgoingTopicAliases.WithoutAlias(outgoing)) ? OutgoingTopicAliases.WithoutAlias(outgoing) : null;
+                if (outgoing is not null)
+                {
+                    await inner.SendPacketAsync(outgoing, cancellationToken).ConfigureAwait(false);
+                    if (newAlias && outgoing == aliased) _outgoingAliases.Assigned(outgoing);
+                }
+            }
         }
-        await inner.SendPacketAsync(outgoing, cancellationToken).ConfigureAwait(false);
+        finally
+        {
+            _publishing.Release();
+        }
+        // Expired [MQTT-3.3.2-5] or larger than the client accepts [MQTT-3.1.2-25]: discarded as if delivered.
+        if (outgoing is null) await CompleteAsync(publish.PacketIdentifier, cancellationToken).ConfigureAwait(false);
+    }
+
+    private bool Fits(MqttPublishPacket packet) =>
+        Connect is not { MaximumPacketSize: > 0 } c || PublishPacketSize.Of(packet) <= c.MaximumPacketSize;
+
+    /// <summary>
+    /// [MQTT-3.3.4-7..8]: a client may have at most the broker's Receive Maximum QoS 1 and 2 PUBLISH packets
+    /// unanswered; one more is answered with DISCONNECT 0x93 (Receive Maximum exceeded).
+    /// </summary>
+    private async Task CountUnansweredAsync(MqttPublishPacket publish, CancellationToken cancellationToken)
+    {
+        if (publish.QualityOfServiceLevel == MqttQualityOfServiceLevel.AtMostOnce
+            || PacketFormatterAdapter.ProtocolVersion != MqttProtocolVersion.V500) return;
+        int count;
+        lock (_flow)
+        {
+            _unanswered.Add(publish.PacketIdentifier);
+            count = _unanswered.Count;
+        }
+        if (count > options.ReceiveMaximum)
+            await DisconnectWithAsync(MqttDisconnectReasonCode.ReceiveMaximumExceeded,
+                $"Client '{ClientId}' sent more than {options.ReceiveMaximum} unacknowledged QoS 1/2 messages", cancellationToken).ConfigureAwait(false);
+    }
+
+    private void Answered(ushort packetIdentifier)
+    {
+        lock (_flow) _unanswered.Remove(packetIdentifier);
     }
 
     /// <summary>Frees the in-flight slot of an acknowledged (or discarded) PUBLISH and sends what waited for it.</summary>
@@ -175,12 +249,18 @@ internal sealed class Mqtt5ChannelAdapter(IMqttChannelAdapter inner, SessionSupe
 
         // 3.3.2.3.4: an empty topic with an alias that was never set (or without alias) is a Protocol Error; MQTTnet
         // would log a warning and route the message with an empty topic.
+        await DisconnectWithAsync(MqttDisconnectReasonCode.ProtocolError, $"Client '{ClientId}' used topic alias {publish.TopicAlias} that it never set",
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Sends DISCONNECT with the reason code and ends the connection: MQTTnet sees the exception and closes it.</summary>
+    private async Task DisconnectWithAsync(MqttDisconnectReasonCode reasonCode, string why, CancellationToken cancellationToken)
+    {
         try
         {
-            await inner.SendPacketAsync(new MqttDisconnectPacket { ReasonCode = MqttDisconnectReasonCode.ProtocolError }, cancellationToken)
-                .ConfigureAwait(false);
+            await inner.SendPacketAsync(new MqttDisconnectPacket { ReasonCode = reasonCode }, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is MqttCommunicationException or IOException or OperationCanceledException) { }
-        throw new MqttCommunicationException($"Client '{ClientId}' used topic alias {publish.TopicAlias} that it never set");
+        throw new MqttCommunicationException(why);
     }
 }

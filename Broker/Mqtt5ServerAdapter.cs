@@ -10,7 +10,7 @@ namespace MqttIoT.Broker;
 /// extension point of MQTTnet.Server that sees the CONNECT packet and every packet on the wire, which the
 /// MQTT v5 behaviours MQTTnet lacks need (see README.md).
 /// </summary>
-internal sealed class Mqtt5ServerAdapter(SessionSupervisor supervisor) : IMqttServerAdapter
+internal sealed class Mqtt5ServerAdapter(SessionSupervisor supervisor, BrokerOptions brokerOptions) : IMqttServerAdapter
 {
     private readonly MqttTcpServerAdapter _inner = new();
 
@@ -19,7 +19,7 @@ internal sealed class Mqtt5ServerAdapter(SessionSupervisor supervisor) : IMqttSe
     public Task StartAsync(MqttServerOptions options, IMqttNetLogger logger)
     {
         _inner.ClientHandler = channel => ClientHandler is { } handler
-            ? handler(new Mqtt5ChannelAdapter(channel, supervisor))
+            ? handler(new Mqtt5ChannelAdapter(channel, supervisor, brokerOptions))
             : Task.CompletedTask;
         return _inner.StartAsync(options, logger);
     }

@@ -4,9 +4,30 @@ using MQTTnet.Protocol;
 
 namespace MqttIoT.Broker;
 
-/// <summary>The encoded size of an MQTT v5 PUBLISH packet (3.3), to hold it against the client's Maximum Packet Size.</summary>
+/// <summary>
+/// The encoded size of an MQTT v5 PUBLISH packet (3.3), to hold it against the client's Maximum Packet Size, and a
+/// copy to change before sending: the packet MQTTnet keeps for retransmission must stay as it is.
+/// </summary>
 internal static class PublishPacketSize
 {
+    public static MqttPublishPacket Copy(MqttPublishPacket p) => new()
+    {
+        PacketIdentifier = p.PacketIdentifier,
+        ContentType = p.ContentType,
+        CorrelationData = p.CorrelationData,
+        Dup = p.Dup,
+        MessageExpiryInterval = p.MessageExpiryInterval,
+        PayloadFormatIndicator = p.PayloadFormatIndicator,
+        Payload = p.Payload,
+        QualityOfServiceLevel = p.QualityOfServiceLevel,
+        ResponseTopic = p.ResponseTopic,
+        Retain = p.Retain,
+        SubscriptionIdentifiers = p.SubscriptionIdentifiers,
+        Topic = p.Topic,
+        TopicAlias = p.TopicAlias,
+        UserProperties = p.UserProperties,
+    };
+
     public static long Of(MqttPublishPacket p)
     {
         long properties = 0;

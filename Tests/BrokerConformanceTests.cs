@@ -313,35 +313,49 @@ public sealed class BrokerConformanceTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Topic_aliases_to_the_client_stay_within_its_maximum_and_resolve_to_the_right_topics()
+    public async Task Topic_aliases_to_the_client_are_set_once_then_used_alone_within_its_maximum()
     {
         var topics = new[] { _broker.Topic("a"), _broker.Topic("b"), _broker.Topic("c") };
         var (aliasing, _) = await _broker.ConnectAsync(new WireConnect { ClientId = _broker.ClientId("aliasing"), TopicAliasMaximum = 2 });
-        var plain = await _broker.ConnectAsync("plain");
-        await aliasing.SubscribeAsync(_broker.Topic("+"));
-        await plain.SubscribeAsync(_broker.Topic("+"));
+        var (none, _) = await _broker.ConnectAsync(new WireConnect { ClientId = _broker.ClientId("zero"), TopicAliasMaximum = 0 });
+        var unannounced = await _broker.ConnectAsync("unannounced");
+        foreach (var c in new[] { aliasing, none, unannounced }) await c.SubscribeAsync(_broker.Topic("+"));
         var pub = await _broker.ConnectAsync("pub");
         var sent = Enumerable.Range(0, 3).SelectMany(_ => topics).ToList();
         foreach (var t in sent) await pub.PublishAsync(t, "m");
 
+        // The client's side of 3.3.2.3.4: an alias with a topic sets it, an alias with an empty topic uses it.
         var aliases = new Dictionary<ushort, string>();
+        var received = new List<WirePacket>();
         foreach (var expected in sent)
         {
             var p = await aliasing.ReceivePublishAsync();
-            var alias = p.UInt16Property(WireProp.TopicAlias);
-            if (alias is { } a)
+            received.Add(p);
+            if (p.UInt16Property(WireProp.TopicAlias) is { } a)
             {
                 a.Should().BeInRange((ushort)1, (ushort)2, "[MQTT-3.3.2-9] within the client's Topic Alias Maximum");
                 if (p.Topic.Length > 0) aliases[a] = p.Topic;
-                aliases.Should().ContainKey(a, "an alias is set before it is used alone");
+                aliases.Should().ContainKey(a, "[MQTT-3.3.2-8] an alias is set with its topic before it is used alone");
             }
-            (p.Topic.Length > 0 ? p.Topic : aliases[alias!.Value]).Should().Be(expected);
+            (p.Topic.Length > 0 ? p.Topic : aliases[p.UInt16Property(WireProp.TopicAlias)!.Value]).Should().Be(expected,
+                "the topic the client reconstructs is the one published");
         }
-        foreach (var expected in sent)
+        var firstOfA = received[0];
+        var secondOfA = received[topics.Length];
+        firstOfA.Topic.Should().Be(topics[0]);
+        firstOfA.UInt16Property(WireProp.TopicAlias).Should().NotBeNull("the first message on a topic sets an alias");
+        secondOfA.Topic.Should().BeEmpty("the second message on that topic uses the alias alone");
+        secondOfA.UInt16Property(WireProp.TopicAlias).Should().Be(firstOfA.UInt16Property(WireProp.TopicAlias));
+        received.Count(p => p.Topic.Length == 0).Should().BeGreaterThanOrEqualTo(4, "both aliases are used on the later rounds");
+
+        foreach (var client in new[] { none, unannounced })
         {
-            var p = await plain.ReceivePublishAsync();
-            p.UInt16Property(WireProp.TopicAlias).Should().BeNull("[MQTT-3.3.2-8] no aliases to a client that allows none");
-            p.Topic.Should().Be(expected);
+            foreach (var expected in sent)
+            {
+                var p = await client.ReceivePublishAsync();
+                p.UInt16Property(WireProp.TopicAlias).Should().BeNull("[MQTT-3.3.2-10] no aliases to a client whose Topic Alias Maximum is 0");
+                p.Topic.Should().Be(expected);
+            }
         }
     }
 
@@ -359,6 +373,37 @@ public sealed class BrokerConformanceTests : IAsyncLifetime
         await client.WaitClosedAsync(TimeSpan.FromSeconds(10));
         clock.Elapsed.Should().BeGreaterThan(keepAlive * 0.9, "the client may stay silent for the keep alive period");
         clock.Elapsed.Should().BeLessThan(keepAlive * 1.5 + TimeSpan.FromSeconds(1.5), "[MQTT-3.1.2-22] the server closes after 1.5 periods");
+    }
+
+    [Fact]
+    public async Task Keep_alive_of_0_gets_a_Server_Keep_Alive_from_the_broker()
+    {
+        var (_, ack) = await _broker.ConnectAsync(new WireConnect { ClientId = _broker.ClientId("no-keep-alive"), KeepAlive = 0 });
+        ack.UInt16Property(WireProp.ServerKeepAlive).Should().NotBeNull("3.2.2.3.14: the broker sets a keep alive for a client that asks for none")
+            .And.BeGreaterThan((ushort)0);
+    }
+
+    [Fact]
+    public async Task Embedded_broker_replaces_a_keep_alive_of_0_or_over_its_maximum_and_enforces_it()
+    {
+        // A broker of its own: the maximum is a setting (BrokerOptions.MaxKeepAlive), short here to watch it work.
+        await using var broker = await ConformanceTarget.StartEmbeddedAsync(o => o.MaxKeepAlive = TimeSpan.FromSeconds(2));
+        var (zero, zeroAck) = await broker.ConnectAsync(new WireConnect { ClientId = broker.ClientId("zero"), KeepAlive = 0 });
+        var (longer, longerAck) = await broker.ConnectAsync(new WireConnect { ClientId = broker.ClientId("longer"), KeepAlive = 600 });
+        var (within, withinAck) = await broker.ConnectAsync(new WireConnect { ClientId = broker.ClientId("within"), KeepAlive = 1 });
+        zeroAck.UInt16Property(WireProp.ServerKeepAlive).Should().Be(2, "a keep alive of 0 gets the broker's maximum");
+        longerAck.UInt16Property(WireProp.ServerKeepAlive).Should().Be(2, "a keep alive over the maximum gets the maximum");
+        withinAck.UInt16Property(WireProp.ServerKeepAlive).Should().BeNull("a keep alive within the maximum is kept");
+
+        var clock = Stopwatch.StartNew();
+        var closed = await Task.WhenAll(new[] { zero, longer }.Select(async c =>
+        {
+            await c.WaitClosedAsync(TimeSpan.FromSeconds(15));
+            return clock.Elapsed;
+        }));
+        await within.WaitClosedAsync(TimeSpan.FromSeconds(15));
+        closed.Should().OnlyContain(t => t > TimeSpan.FromSeconds(1.8) && t < TimeSpan.FromSeconds(3 + 2),
+            "[MQTT-3.1.2-22] a silent client is closed after 1.5 times the Server Keep Alive it was given");
     }
 
     // ---- 3.3.4 / 4.9 Flow control ----
@@ -404,6 +449,39 @@ public sealed class BrokerConformanceTests : IAsyncLifetime
         var comps = await Task.WhenAll(ids.Select(id => pub.RequestAsync(WireType.PubComp, id, WirePackets.Ack(WireType.PubRel, id))));
         comps.Should().OnlyContain(c => c.ReasonCode == 0);
         for (var i = 0; i < inFlight; i++) (await sub.ReceivePublishAsync()).Payload.Should().Equal([(byte)i]);
+    }
+
+    [Fact]
+    public async Task Receive_maximum_of_the_broker_is_announced_and_one_more_unacknowledged_publish_is_refused_with_0x93()
+    {
+        var topic = _broker.Topic("t");
+        var (pub, ack) = await _broker.ConnectAsync(new WireConnect { ClientId = _broker.ClientId("greedy") });
+        var announced = ack.UInt16Property(WireProp.ReceiveMaximum);
+        announced.Should().NotBeNull("3.2.2.3.3: the broker announces its Receive Maximum").And.BeLessThan((ushort)1000, "small enough to reach here");
+
+        // QoS 2 without PUBREL: each stays unacknowledged after its PUBREC until PUBCOMP [MQTT-3.3.4-7].
+        var ids = Enumerable.Range(0, announced!.Value).Select(_ => pub.NextPacketId()).ToList();
+        var recs = await Task.WhenAll(ids.Select(id => pub.RequestAsync(WireType.PubRec, id, WirePackets.Publish(topic, [1], 2, id))));
+        recs.Should().OnlyContain(r => r.ReasonCode < 0x80, "as many as the Receive Maximum are accepted");
+        await pub.SendAsync(WirePackets.Publish(topic, [2], 2, pub.NextPacketId()));
+        var lastWords = await pub.WaitClosedAsync();
+        lastWords.Where(p => p.Type == WireType.Disconnect).Select(p => p.ReasonCode).Should().Equal([(byte)0x93],
+            "[MQTT-3.3.4-8] one more gets DISCONNECT Receive Maximum exceeded");
+    }
+
+    [Fact]
+    public async Task Receive_maximum_of_the_broker_counts_only_unacknowledged_publishes()
+    {
+        var topic = _broker.Topic("t");
+        var (pub, ack) = await _broker.ConnectAsync(new WireConnect { ClientId = _broker.ClientId("steady") });
+        var announced = (int)(ack.UInt16Property(WireProp.ReceiveMaximum) ?? 65535);
+        // Twice the maximum, in waves that each stay within it, QoS 1 and completed QoS 2 alike.
+        for (var wave = 0; wave < 2; wave++)
+        {
+            var acks = await Task.WhenAll(Enumerable.Range(0, Math.Min(announced, 50)).Select(i => pub.PublishAsync(topic, [(byte)i], qos: 1 + i % 2)));
+            acks.Should().OnlyContain(a => a != null && a.ReasonCode < 0x80);
+        }
+        (await pub.PingAsync()).Should().BeEmpty("the connection is still open");
     }
 
     // ---- 3.8.2.1.2 Subscription identifiers ----

@@ -1,5 +1,9 @@
+using System.Diagnostics;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using System.Threading.Channels;
+using MqttIoT.Sdk;
+using MqttIoT.Sdk.Contract;
 using MqttIoT.Tests.Infrastructure;
 
 namespace MqttIoT.Tests;
@@ -7,10 +11,262 @@ namespace MqttIoT.Tests;
 /// <summary>
 /// The real mosquitto_rr, mosquitto_sub and mosquitto_pub drive the system: the commands of README.md's
 /// "Debug it with the tools you know" run as written (only the port, and credentials on Mosquitto, change),
-/// and each reply has the shape the README shows.
+/// and each reply has the shape the README shows; every request, query and event type of the contract is driven
+/// with mosquitto_rr or watched with mosquitto_sub, in the form topics.md gives, on one shared system.
 /// </summary>
-public partial class CliToolTests
+public partial class CliToolTests(CliToolTests.SharedSystem system) : IClassFixture<CliToolTests.SharedSystem>
 {
+    private static readonly TopicTree Topics = new();
+
+    /// <summary>
+    /// One gateway on a simulated station of ten devices, and a hub, for every contract type: each device request runs
+    /// on a device of its own, and each case that changes the station undoes it (<see cref="SharedSystem.RestoreAsync"/>).
+    /// </summary>
+    public sealed class SharedSystem : IAsyncLifetime
+    {
+        public const string Station = "sim-1";
+        public TestEnvironment Env { get; private set; } = null!;
+        public IoTHubClient Client { get; private set; } = null!;
+
+        public async Task InitializeAsync()
+        {
+            Env = await TestEnvironment.StartAsync(o => o.DeviceCount = 10);
+            await Env.StartHubAsync();
+            Client = await Env.ConnectClientAsync();
+        }
+
+        /// <summary>Back to a started station with discovery enabled and every known device connected.</summary>
+        public async Task RestoreAsync()
+        {
+            var station = Client.GetStation(Station);
+            await station.StartAsync();
+            await station.EnableDiscoveryAsync();
+            foreach (var id in await station.ListDiscoveredDevicesAsync()) await station.ConnectDeviceAsync(id);
+        }
+
+        public async Task DisposeAsync() => await Env.DisposeAsync();
+    }
+
+    // ---- every request and query type, through mosquitto_rr ----
+
+    /// <summary>The smallest body each type needs on the simulated station (types not listed need none).</summary>
+    private static readonly Dictionary<string, string> Bodies = new(StringComparer.Ordinal)
+    {
+        ["device:READ_VALUE"] = """{"key":"temperature"}""",
+        ["device:WRITE_VALUE"] = """{"key":"setpoint","text":"21.5"}""",
+        ["device:START_NOTIFY"] = """{"key":"counter"}""",
+        ["device:STOP_NOTIFY"] = """{"key":"counter"}""",
+        ["station:CONNECT"] = """{"device":"dev-0010"}""",
+        ["station:DISCONNECT"] = """{"device":"dev-0010"}""",
+        ["query:GET_DEVICE_PROPS"] = """{"device":"dev-0001"}""",
+        ["query:GET_DEVICE_KEYS"] = """{"device":"dev-0001"}""",
+        ["hub:GET_STATION"] = """{"station":"sim-1"}""",
+        ["hub:GET_DEVICE"] = """{"device":"dev-0001"}""",
+    };
+
+    /// <summary>Every type of the contract's enums, as (kind, name); the kind says which topic it goes to.</summary>
+    public static TheoryData<string, string> RequestTypes()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (var name in WireName<DeviceRequestType>.All) data.Add("device", name);
+        foreach (var name in WireName<StationRequestType>.All) data.Add("station", name);
+        foreach (var name in WireName<StationQueryType>.All) data.Add("query", name);
+        foreach (var name in WireName<HubQueryType>.All) data.Add("hub", name);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(RequestTypes))]
+    public async Task Every_request_and_query_type_answers_mosquitto_rr_with_a_reply_envelope(string kind, string name)
+    {
+        var topic = kind switch
+        {
+            // Each device request on its own device, so DISCONNECT or RESET leaves the others alone.
+            "device" => Topics.DeviceRequest(SharedSystem.Station, $"dev-{WireName<DeviceRequestType>.All.ToList().IndexOf(name) + 1:D4}",
+                Parse<DeviceRequestType>(name)),
+            "station" => Topics.StationRequest(SharedSystem.Station, Parse<StationRequestType>(name)),
+            "query" => Topics.StationQuery(SharedSystem.Station, Parse<StationQueryType>(name)),
+            _ => Topics.HubQuery(Parse<HubQueryType>(name)),
+        };
+        var id = $"rr-{kind}-{name.ToLowerInvariant().Replace('_', '-')}";
+        var body = Bodies.TryGetValue($"{kind}:{name}", out var b) ? $"-m '{b}'" : "-n";
+        // The form of topics.md's examples, with the port (and credentials on Mosquitto) of this system.
+        var command = $"mosquitto_rr -h 127.0.0.1 -p 1883 -i {id} -e {Topics.ClientReplies(id)} -t '{topic}' {body}";
+        try
+        {
+            var result = await Cli.ShellAsync(Adapt(command, system.Env), TimeSpan.FromSeconds(20));
+            result.ExitCode.Should().Be(0, $"{command}\n{result.Error}");
+            using var reply = JsonDocument.Parse(result.Lines.Single());
+            reply.RootElement.GetProperty("status").GetString().Should().Be("ok", $"{command} answered {result.Output}");
+        }
+        finally
+        {
+            if (kind == "station") await system.RestoreAsync();
+        }
+    }
+
+    [Fact]
+    public void Every_body_is_for_a_type_of_the_contract() =>
+        Bodies.Keys.Should().BeSubsetOf(RequestTypes().Select(row => $"{row[0]}:{row[1]}"));
+
+    [Fact]
+    public void Every_mosquitto_rr_example_of_topics_md_reads_replies_from_its_own_inbox()
+    {
+        var doc = File.ReadAllText(Path.Combine(MosquittoBroker.RepositoryRoot, "topics.md"));
+        var commands = doc.Split('\n').Where(l => l.StartsWith("mosquitto_rr ", StringComparison.Ordinal)).ToList();
+        commands.Should().HaveCountGreaterThan(10);
+        // auth/acl lets a client read replies only under iot/v1/clients/<its client id or user>/.
+        commands.Should().OnlyContain(c => OwnInbox().IsMatch(c), "the shipped ACL lets no one read another reply topic");
+    }
+
+    // ---- every event type, watched with mosquitto_sub -C 1 ----
+
+    /// <summary>
+    /// What makes each event happen on the shared system, through the Sdk; and what undoes it. Station events
+    /// on device dev-0010, device events on dev-0009 (no request case uses them).
+    /// </summary>
+    private static readonly Dictionary<string, (Func<IoTHubClient, Task> Trigger, Func<IoTHubClient, Task>? Undo)> Triggers = new(StringComparer.Ordinal)
+    {
+        ["station:STARTED"] = (async c => { await Sim(c).StopAsync(); await Sim(c).StartAsync(); }, null),
+        ["station:STOPPED"] = (c => Sim(c).StopAsync(), null),
+        ["station:DISCOVERY_ENABLED"] = (async c => { await Sim(c).DisableDiscoveryAsync(); await Sim(c).EnableDiscoveryAsync(); }, null),
+        ["station:DISCOVERY_DISABLED"] = (c => Sim(c).DisableDiscoveryAsync(), null),
+        ["station:DISCOVERY_STARTED"] = (c => Sim(c).StartDiscoveryAsync(), c => Sim(c).StopDiscoveryAsync()),
+        ["station:DISCOVERY_STOPPED"] = (async c => { await Sim(c).StartDiscoveryAsync(); await Sim(c).StopDiscoveryAsync(); }, null),
+        ["station:DEVICE_CONNECTED"] = (async c => { await Sim(c).DisconnectDeviceAsync("dev-0010"); await Sim(c).ConnectDeviceAsync("dev-0010"); }, null),
+        ["station:DEVICE_DISCONNECTED"] = (c => Sim(c).DisconnectDeviceAsync("dev-0010"), null),
+        ["station:PROPS_CHANGED"] = (c => Sim(c).DisconnectDeviceAsync("dev-0010"), null),
+        ["device:CONNECTED"] = (async c => { await Dev(c).DisconnectAsync(); await Dev(c).ConnectAsync(); }, null),
+        ["device:DISCONNECTED"] = (c => Dev(c).DisconnectAsync(), null),
+        ["device:TIME_SET"] = (c => c.DeviceRequestAsync(SharedSystem.Station, "dev-0009", DeviceRequestType.SetTime), null),
+        ["device:SYNCED"] = (c => c.DeviceRequestAsync(SharedSystem.Station, "dev-0009", DeviceRequestType.SyncTime), null),
+        ["device:NOTIFIED"] = (c => Dev(c).EnableNotificationsAsync("counter"), c => Dev(c).DisableNotificationsAsync("counter")),
+        ["device:NOTIFY_STARTED"] = (c => Dev(c).EnableNotificationsAsync("counter"), c => Dev(c).DisableNotificationsAsync("counter")),
+        ["device:NOTIFY_STOPPED"] = (async c => { await Dev(c).EnableNotificationsAsync("counter"); await Dev(c).DisableNotificationsAsync("counter"); }, null),
+        ["device:PROPS_CHANGED"] = (async c => { await Dev(c).DisconnectAsync(); await Dev(c).ConnectAsync(); }, null),
+    };
+
+    /// <summary>
+    /// Event types with no cheap trigger here: the simulated station reports DEVICE_DISCOVERED once per device in its
+    /// life, and the shared system has found them all before the first case (StationTests watch it through the Sdk).
+    /// </summary>
+    private static readonly HashSet<string> NotTriggered = new(StringComparer.Ordinal) { "station:DEVICE_DISCOVERED" };
+
+    public static TheoryData<string, string> EventTypes()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (var name in WireName<StationEventType>.All.Where(n => !NotTriggered.Contains($"station:{n}"))) data.Add("station", name);
+        foreach (var name in WireName<DeviceEventType>.All.Where(n => !NotTriggered.Contains($"device:{n}"))) data.Add("device", name);
+        return data;
+    }
+
+    [Fact]
+    public void Every_event_type_has_a_trigger_or_a_reason_why_not() =>
+        Triggers.Keys.Concat(NotTriggered).Should().BeEquivalentTo(
+            WireName<StationEventType>.All.Select(n => $"station:{n}").Concat(WireName<DeviceEventType>.All.Select(n => $"device:{n}")));
+
+    [Theory]
+    [MemberData(nameof(EventTypes))]
+    public async Task Every_event_type_can_be_watched_with_mosquitto_sub(string kind, string name)
+    {
+        var filter = kind == "station"
+            ? Topics.StationEventsFilter(SharedSystem.Station, Parse<StationEventType>(name))
+            : Topics.DeviceEventsFilter(SharedSystem.Station, "dev-0009", Parse<DeviceEventType>(name),
+                name == "NOTIFIED" ? "counter" : null);
+        var (trigger, undo) = Triggers[$"{kind}:{name}"];
+        var command = $"mosquitto_sub -h 127.0.0.1 -p 1883 -V mqttv5 -C 1 -t '{filter}'";
+        try
+        {
+            // -d prints the SUBACK: the trigger goes only once the subscription is in place.
+            await using var sub = WatchedProcess.Start(Adapt(command, system.Env) + " -d");
+            await sub.WaitForLineAsync(l => l.Contains("received SUBACK", StringComparison.Ordinal), command);
+            await trigger(system.Client);
+            var lines = await sub.ExitAsync(command);
+            var payload = lines.Where(l => l.StartsWith('{')).Should().ContainSingle($"{command} prints one event").Subject;
+            using var json = JsonDocument.Parse(payload);
+            json.RootElement.GetProperty("type").GetString().Should().Be(name, command);
+            json.RootElement.GetProperty("station").GetString().Should().Be(SharedSystem.Station);
+        }
+        finally
+        {
+            if (undo is not null) await undo(system.Client);
+            await system.RestoreAsync();
+        }
+    }
+
+    private static T Parse<T>(string name) where T : struct, Enum =>
+        WireName<T>.TryParse(name, out var value) ? value : throw new ArgumentException($"'{name}' is no {typeof(T).Name}");
+
+    private static RemoteStation Sim(IoTHubClient c) => c.GetStation(SharedSystem.Station);
+
+    private static RemoteDevice Dev(IoTHubClient c) => c.GetDevice(SharedSystem.Station, "dev-0009");
+
+    /// <summary>A command line whose output is read as it comes, to act on a line before the program ends.</summary>
+    private sealed class WatchedProcess : IAsyncDisposable
+    {
+        private readonly Process _process;
+        private readonly Channel<string> _lines = Channel.CreateUnbounded<string>();
+        private readonly List<string> _seen = [];
+
+        private WatchedProcess(Process process)
+        {
+            _process = process;
+            _process.OutputDataReceived += (_, e) =>
+            {
+                if (e.Data is null) _lines.Writer.TryComplete();
+                else _lines.Writer.TryWrite(e.Data);
+            };
+            _process.BeginOutputReadLine();
+        }
+
+        public static WatchedProcess Start(string commandLine) => new(Process.Start(new ProcessStartInfo("stdbuf", ["-oL", "bash", "-c", commandLine])
+        {
+            RedirectStandardOutput = true, UseShellExecute = false,
+        }) ?? throw new InvalidOperationException("could not start bash"));
+
+        public async Task WaitForLineAsync(Func<string, bool> predicate, string what)
+        {
+            using var cts = new CancellationTokenSource(Deadline.Default);
+            try
+            {
+                while (true)
+                {
+                    var line = await _lines.Reader.ReadAsync(cts.Token);
+                    _seen.Add(line);
+                    if (predicate(line)) return;
+                }
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or ChannelClosedException)
+            {
+                throw new TimeoutException($"{what}: no such line within {Deadline.Default.TotalSeconds} s; printed:\n{string.Join('\n', _seen)}");
+            }
+        }
+
+        /// <summary>Every line the program printed, once it has ended.</summary>
+        public async Task<List<string>> ExitAsync(string what)
+        {
+            using var cts = new CancellationTokenSource(Deadline.Default);
+            try
+            {
+                await foreach (var line in _lines.Reader.ReadAllAsync(cts.Token)) _seen.Add(line);
+                await _process.WaitForExitAsync(cts.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                throw new TimeoutException($"{what} did not end within {Deadline.Default.TotalSeconds} s; printed:\n{string.Join('\n', _seen)}");
+            }
+            _process.ExitCode.Should().Be(0, what);
+            return _seen;
+        }
+
+        public ValueTask DisposeAsync()
+        {
+            if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+            _process.Dispose();
+            return ValueTask.CompletedTask;
+        }
+    }
+
     [Fact]
     public async Task The_readme_commands_work_as_written_and_answer_as_documented()
     {
@@ -108,6 +364,9 @@ public partial class CliToolTests
 
     private static string Credentials(TestEnvironment env) =>
         env.ClientCredentials.User is { } user ? $" -u {user} -P {env.ClientCredentials.Password}" : "";
+
+    [GeneratedRegex(@" -i (\S+) -e iot/v1/clients/\1/replies ")]
+    private static partial Regex OwnInbox();
 
     [GeneratedRegex(@"```sh\n(.*?)```", RegexOptions.Singleline)]
     private static partial Regex CodeBlock();

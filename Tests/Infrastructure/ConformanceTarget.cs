@@ -1,3 +1,7 @@
+using System.Net;
+using Microsoft.Extensions.Logging;
+using MqttIoT.Broker;
+
 namespace MqttIoT.Tests.Infrastructure;
 
 /// <summary>
@@ -5,17 +9,26 @@ namespace MqttIoT.Tests.Infrastructure;
 /// MQTTIOT_CONFORMANCE_PORT (and optionally MQTTIOT_CONFORMANCE_HOST, default 127.0.0.1) set, an already running
 /// broker such as Mosquitto, to check that both behave alike. Only the host and port are used, never the broker's
 /// internals, and every client id and topic is unique to the test so a shared broker keeps tests apart.
+/// The embedded broker runs as a third-party client sees it (no users, no ACL) with a Receive Maximum of 20,
+/// Mosquitto's default, so that its limit can be reached in a test.
 /// </summary>
 public sealed class ConformanceTarget : IAsyncDisposable
 {
-    private readonly TestEnvironment? _env;
+    /// <summary>The embedded broker's Receive Maximum here.</summary>
+    public const int EmbeddedReceiveMaximum = 20;
+
+    private readonly EmbeddedBroker? _embedded;
+    private readonly ILoggerFactory? _loggers;
+    private readonly string? _dataDirectory;
     private readonly List<WireClient> _clients = [];
 
-    private ConformanceTarget(string host, int port, TestEnvironment? env)
+    private ConformanceTarget(string host, int port, EmbeddedBroker? embedded = null, ILoggerFactory? loggers = null, string? dataDirectory = null)
     {
         Host = host;
         Port = port;
-        _env = env;
+        _embedded = embedded;
+        _loggers = loggers;
+        _dataDirectory = dataDirectory;
         Prefix = "conformance/" + Guid.NewGuid().ToString("N")[..12];
     }
 
@@ -32,15 +45,28 @@ public sealed class ConformanceTarget : IAsyncDisposable
     public static async Task<ConformanceTarget> StartAsync()
     {
         var port = Environment.GetEnvironmentVariable("MQTTIOT_CONFORMANCE_PORT");
-        if (!string.IsNullOrEmpty(port))
+        if (string.IsNullOrEmpty(port)) return await StartEmbeddedAsync();
+        var host = Environment.GetEnvironmentVariable("MQTTIOT_CONFORMANCE_HOST");
+        return new ConformanceTarget(string.IsNullOrEmpty(host) ? "127.0.0.1" : host, int.Parse(port, System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>
+    /// An embedded broker of its own, whatever MQTTIOT_CONFORMANCE_PORT says: for a behaviour that depends on the
+    /// broker's settings (<paramref name="configure"/>), which a broker started elsewhere cannot be given.
+    /// </summary>
+    public static async Task<ConformanceTarget> StartEmbeddedAsync(Action<BrokerOptions>? configure = null)
+    {
+        var data = Directory.CreateTempSubdirectory("mqttiot-conformance-").FullName;
+        var loggers = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Warning));
+        var options = new BrokerOptions
         {
-            var host = Environment.GetEnvironmentVariable("MQTTIOT_CONFORMANCE_HOST");
-            return new ConformanceTarget(string.IsNullOrEmpty(host) ? "127.0.0.1" : host,
-                int.Parse(port, System.Globalization.CultureInfo.InvariantCulture), null);
-        }
-        // The embedded broker as a third-party client sees it: no users, no ACL.
-        var env = await TestEnvironment.StartAsync(gateway: false, openEmbeddedBroker: true);
-        return new ConformanceTarget("127.0.0.1", env.Port, env);
+            Port = FreePort.Next(), BindAddress = IPAddress.Loopback, DataDirectory = data, FlushInterval = TimeSpan.FromMilliseconds(50),
+            ReceiveMaximum = EmbeddedReceiveMaximum,
+        };
+        configure?.Invoke(options);
+        var broker = new EmbeddedBroker(options, loggers.CreateLogger<EmbeddedBroker>());
+        await broker.StartAsync(Deadline.Token());
+        return new ConformanceTarget("127.0.0.1", options.Port, broker, loggers, data);
     }
 
     /// <summary>Connects a raw client that is closed with the target.</summary>
@@ -65,6 +91,11 @@ public sealed class ConformanceTarget : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         foreach (var c in _clients) await c.DisposeAsync();
-        if (_env is not null) await _env.DisposeAsync();
+        if (_embedded is not null) await _embedded.DisposeAsync();
+        _loggers?.Dispose();
+        if (_dataDirectory is not null)
+        {
+            try { Directory.Delete(_dataDirectory, recursive: true); } catch (IOException) { }
+        }
     }
 }
