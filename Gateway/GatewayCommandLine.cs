@@ -25,6 +25,8 @@ public sealed class GatewayCommandLine
     public Option<string> Adapter { get; } = new("--adapter") { Description = "BLE: BlueZ adapter (hci0, or /org/bluez/hciN)", DefaultValueFactory = _ => "hci0" };
     /// <summary>D-Bus address of the ble backend.</summary>
     public Option<string?> DBusAddress { get; } = new("--dbus-address") { Description = "BLE: D-Bus address of bluetoothd's bus (default: the system bus)" };
+    /// <summary>JSON file with the ble backend's discovery filter and device models.</summary>
+    public Option<string?> BleConfig { get; } = new("--ble-config") { Description = "BLE: JSON file with the discovery filter and device models (see Gateway/Backends/Ble/README.md)" };
     /// <summary>Simulated device count.</summary>
     public Option<int> Devices { get; } = new("--devices") { Description = "Simulated devices (up to 10000)", DefaultValueFactory = _ => 5 };
     /// <summary>Notification period.</summary>
@@ -41,7 +43,7 @@ public sealed class GatewayCommandLine
     public void AddTo(Command command)
     {
         Broker.AddTo(command);
-        foreach (var option in new Option[] { Root, Backend, Station, Devices, NotifyMs, AutoConnect, Endpoint, OpcUaRoot, Adapter, DBusAddress })
+        foreach (var option in new Option[] { Root, Backend, Station, Devices, NotifyMs, AutoConnect, Endpoint, OpcUaRoot, Adapter, DBusAddress, BleConfig })
             command.Options.Add(option);
     }
 
@@ -78,13 +80,13 @@ public sealed class GatewayCommandLine
                 AutoDiscover = parse.GetValue(AutoConnect),
                 AutoConnect = parse.GetValue(AutoConnect),
             }, loggerFactory ?? NullLoggerFactory.Instance, time),
-            "ble" => new BleStation(new BleStationOptions
+            "ble" => new BleStation(BleConfigFile.Apply(parse.GetValue(BleConfig), new BleStationOptions
             {
                 // The simulated default station id would mislead: a BLE station is named after its adapter unless told.
                 StationId = parse.GetResult(Station) is { Implicit: false } ? parse.GetValue(Station) : null,
                 Adapter = parse.GetValue(Adapter)!,
                 DBusAddress = parse.GetValue(DBusAddress),
-            }, loggerFactory, time),
+            }), loggerFactory, time),
             _ => throw new ArgumentException($"unknown backend '{backend}' (this build has: simulated, opcua, ble)"),
         };
     }

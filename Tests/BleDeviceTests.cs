@@ -41,7 +41,7 @@ public class BleDeviceTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task Read_round_trip_through_the_gateway_is_measured()
+    public async Task Read_round_trips_through_the_gateway_are_logged_with_their_times()
     {
         await using var rig = await BleRig.StartAsync(null, BleRig.Spec(Address, "Sensor 1"));
         var device = await rig.ConnectAsync(Address);
@@ -57,7 +57,8 @@ public class BleDeviceTests(ITestOutputHelper output)
         times.Sort();
         output.WriteLine($"READ_VALUE round trip (Sdk -> broker -> gateway -> D-Bus -> fake BlueZ and back), {reads} reads: " +
             $"median {times[reads / 2]:0.00} ms, p95 {times[reads * 95 / 100]:0.00} ms, max {times[^1]:0.00} ms");
-        times[reads / 2].Should().BeLessThan(250);
+        // Timing is reported, never asserted (the machine is shared); what must hold is that each read reached the peer.
+        (await rig.BlueZ.CallsAsync()).Count(c => c == "ReadValue:00002a19-0000-1000-8000-00805f9b34fb").Should().Be(reads + 1);
     }
 
     [Fact]
@@ -102,6 +103,9 @@ public class BleDeviceTests(ITestOutputHelper output)
         var set = await device.SetTimeAsync();
         set.OffsetMs.Should().BeInRange(-1500, 1500);
         await events.WaitForAsync(e => e.Type == DeviceEventType.TimeSet);
+        // The peer checked each write field by field (day of week included); both carry "manual time update".
+        var clockWrites = (await rig.BlueZ.DeviceStateAsync(Address)).GetProperty("clockWrites").EnumerateArray().Select(w => Convert.FromHexString(w.GetString()!)).ToList();
+        clockWrites.Should().HaveCount(2).And.OnlyContain(w => w.Length == 10 && w[9] == 0x01);
 
         var basic = await rig.ConnectAsync("AA:00:00:00:01:02");
         var error = await ExpectAsync(() => basic.SetTimeAsync(), ErrorCode.Unsupported);
@@ -126,6 +130,18 @@ public class BleDeviceTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Reset_of_a_disconnected_device_is_not_connected()
+    {
+        await using var rig = await BleRig.StartAsync(
+            o => o.Models = [new BleDeviceModel { Name = "mqttiot-sensor", NamePrefix = "Sensor", ResetCharacteristic = BleRig.ResetUuid }],
+            BleRig.Spec(Address, "Sensor 1"));
+        var device = await rig.ConnectAsync(Address);
+        await device.DisconnectAsync();
+        (await ExpectAsync(() => device.ResetAsync(), ErrorCode.NotConnected)).Message.Should().Contain("not connected");
+        (await rig.BlueZ.DeviceStateAsync(Address)).GetProperty("writes").GetArrayLength().Should().Be(0);
+    }
+
+    [Fact]
     public async Task In_progress_is_retried_and_reported_as_busy_when_it_lasts()
     {
         await using var rig = await BleRig.StartAsync(o => o.InProgressRetries = 3, BleRig.Spec(Address, "Sensor 1"));
@@ -135,6 +151,40 @@ public class BleDeviceTests(ITestOutputHelper output)
         await rig.BlueZ.Control.SetBusyAsync(Address, 10);
         (await ExpectAsync(() => device.ReadValueAsync("battery_level"), ErrorCode.Busy)).Message.Should().Contain("org.bluez.Error.InProgress");
         (await rig.BlueZ.CallsAsync()).Count(c => c.StartsWith("ReadValue:", StringComparison.Ordinal)).Should().Be(3 + 4, "2 refused + 1 served, then 1 + 3 retries refused");
+    }
+
+    [Fact]
+    public async Task BlueZs_in_progress_on_a_characteristic_is_retried_and_its_not_connected_answers_are_not_connected()
+    {
+        const string battery = "00002a19-0000-1000-8000-00805f9b34fb";
+        await using var rig = await BleRig.StartAsync(null, BleRig.Spec(Address, "Sensor 1"));
+        var device = await rig.ConnectAsync(Address);
+        int Reads(List<string> calls) => calls.Count(c => c == $"ReadValue:{battery}");
+
+        await rig.BlueZ.Control.FailNextAsync(Address, battery, """[["InProgress", "In Progress"]]""");
+        (await device.ReadValueAsync("battery_level")).Should().Equal(100);
+        Reads(await rig.BlueZ.CallsAsync()).Should().Be(2, "refused once, then retried");
+
+        // What bluetoothd answers on a link that went away under the call (device.c, gatt-client.c).
+        await rig.BlueZ.Control.FailNextAsync(Address, battery, """[["NotConnected", "Not Connected"]]""");
+        await rig.BlueZ.Control.FailNextAsync(Address, BleRig.ConfigUuid, """[["Failed", "Not connected"]]""");
+        (await ExpectAsync(() => device.ReadValueAsync("battery_level"), ErrorCode.NotConnected)).Message.Should().Contain("org.bluez.Error.NotConnected");
+        (await ExpectAsync(() => device.WriteValueAsync(BleRig.ConfigUuid, new byte[] { 1 }), ErrorCode.NotConnected)).Message.Should().Contain("org.bluez.Error.Failed: Not connected");
+        var calls = await rig.BlueZ.CallsAsync();
+        Reads(calls).Should().Be(3, "NOT_CONNECTED is not retried");
+        calls.Count(c => c == $"WriteValue:{BleRig.ConfigUuid}").Should().Be(1);
+        (await device.ReadValueAsync("battery_level")).Should().Equal([100], "the injected errors were used up; the link is fine");
+    }
+
+    [Fact]
+    public async Task A_notification_sent_as_start_notify_completes_is_delivered()
+    {
+        await using var rig = await BleRig.StartAsync(null,
+            BleRig.Spec(Address, "Sensor 1", extra: new { notifyOnStart = new Dictionary<string, string> { [BleRig.CounterUuid] = "07000000" } }));
+        var device = await rig.ConnectAsync(Address);
+        await using var notes = await device.SubscribeToNotificationsAsync(BleRig.CounterUuid);
+        await device.EnableNotificationsAsync(BleRig.CounterUuid);
+        (await notes.WaitForAsync(_ => true)).Value.Should().Equal(7, 0, 0, 0);
     }
 
     [Fact]
@@ -197,10 +247,26 @@ public class BleDeviceTests(ITestOutputHelper output)
     [Fact]
     public async Task Disconnect_on_request_disconnects_and_stays_disconnected()
     {
-        await using var rig = await BleRig.StartAsync(null, BleRig.Spec(Address, "Sensor 1"));
+        var reconnectDelay = TimeSpan.FromMilliseconds(100);
+        // A reconnect comes one delay after the link is lost; watching many delays long leaves room for a loaded machine.
+        var window = reconnectDelay * 20;
+        await using var rig = await BleRig.StartAsync(o => o.ReconnectDelay = reconnectDelay, BleRig.Spec(Address, "Sensor 1"));
         var device = await rig.ConnectAsync(Address);
         await device.EnableNotificationsAsync("battery_level");
+        await using var events = await device.SubscribeToEventsAsync();
+        async Task<int> ConnectsAsync() => (await rig.BlueZ.CallsAsync()).Count(c => c == $"Connect:{Address}");
+
+        // The window is long enough to see a reconnect: a drop in this rig is followed by one within it.
+        await rig.BlueZ.Control.DropAsync(Address);
+        await events.WaitForAsync(e => e.Type == DeviceEventType.Disconnected);
+        await Deadline.UntilAsync(async () => await ConnectsAsync() == 2, "the reconnect after a drop", window);
+        await events.WaitForAsync(e => e.Type == DeviceEventType.Connected);
+
         await device.DisconnectAsync();
+        await events.WaitForAsync(e => e.Type == DeviceEventType.Disconnected);
+        await Deadline.UntilAsync(() => Task.FromResult(rig.Env.Logs.Count(Microsoft.Extensions.Logging.LogLevel.Information, "disconnected (on request)") == 1),
+            "the disconnect logged as requested");
+        await StaysTrueAsync(async () => await ConnectsAsync() == 2, "no Connect after a requested disconnect", window);
         (await rig.BlueZ.DeviceStateAsync(Address)).GetProperty("connected").GetBoolean().Should().BeFalse();
         await ExpectAsync(() => device.ReadValueAsync("battery_level"), ErrorCode.NotConnected);
         (await rig.Remote.ListConnectedDevicesAsync()).Should().BeEmpty();
@@ -209,7 +275,19 @@ public class BleDeviceTests(ITestOutputHelper output)
         // Connecting again is a fresh start: notifications turned off by the disconnect stay off.
         await device.ConnectAsync();
         (await rig.BlueZ.DeviceStateAsync(Address)).GetProperty("notifying").GetArrayLength().Should().Be(0);
-        (await rig.BlueZ.CallsAsync()).Count(c => c == $"Connect:{Address}").Should().Be(2, "no reconnect after a requested disconnect");
+        (await ConnectsAsync()).Should().Be(3);
+    }
+
+    /// <summary>For something that must not happen: the condition holds all through the window (checked as often as Deadline.UntilAsync checks).</summary>
+    private static async Task StaysTrueAsync(Func<Task<bool>> condition, string what, TimeSpan window)
+    {
+        var watch = Stopwatch.StartNew();
+        do
+        {
+            if (!await condition()) throw new Xunit.Sdk.XunitException($"{what}: broken after {watch.Elapsed.TotalMilliseconds:0} ms of {window.TotalMilliseconds:0} ms");
+            await Task.Delay(TimeSpan.FromMilliseconds(20));
+        }
+        while (watch.Elapsed < window);
     }
 
     private static async Task<IoTException> ExpectAsync(Func<Task> action, ErrorCode code, string? contains = null)

@@ -189,4 +189,90 @@ public class BleStationTests(ITestOutputHelper output)
         backend.Should().BeOfType<BleStation>().Which.Id.Should().Be("ble-hci1");
         backend.GetProps().Attributes!["adapterPath"]!.GetValue<string>().Should().Be("/org/bluez/hci1");
     }
+
+    [Fact]
+    public async Task A_gateway_started_from_the_command_line_takes_its_filter_and_models_from_the_ble_config_file()
+    {
+        var file = await WriteConfigAsync($$"""
+            {
+              // a comment, as a config file may have
+              "filter": { "transport": "le", "serviceUuids": ["180f"], "rssiThreshold": -80, "namePattern": "Sensor" },
+              "models": [
+                { "name": "labs-thermo", "namePrefix": "Thermo", "resetCharacteristic": "2a2b" },
+                { "name": "mqttiot-sensor", "namePrefix": "Sensor", "resetCharacteristic": "{{BleRig.ResetUuid}}", "resetValue": [1] },
+              ],
+            }
+            """);
+        var cli = new GatewayCommandLine();
+        var root = new RootCommand();
+        cli.AddTo(root);
+        await using var rig = await BleRig.StartWithBackendAsync(
+            (bus, logs) => cli.CreateBackend(root.Parse(["--backend", "ble", "--adapter", "hci0", "--dbus-address", bus, "--ble-config", file]), TimeProvider.System, logs),
+            BleRig.Spec("AA:00:00:00:00:21", "Sensor 21", rssi: -50, delayMs: 10),
+            BleRig.Spec("AA:00:00:00:00:22", "Thermo 22", delayMs: 20),
+            BleRig.Spec("AA:00:00:00:00:23", "Sensor far", rssi: -95, delayMs: 30),
+            BleRig.Spec("AA:00:00:00:00:24", "Sensor heart", delayMs: 40, uuids: ["0000180d-0000-1000-8000-00805f9b34fb"]),
+            BleRig.Spec("AA:00:00:00:00:25", "Sensor 25", rssi: -60, delayMs: 60));
+        await using var events = await rig.Remote.SubscribeToEventsAsync(StationEventType.DeviceDiscovered);
+
+        await rig.Remote.StartDiscoveryAsync();
+        (await events.WaitForAsync(_ => true)).Device.Should().Be(BleRig.DeviceId("AA:00:00:00:00:21"));
+        // The last to appear: by then the name, RSSI and service mismatches were shown by the fake and not reported.
+        (await events.WaitForAsync(_ => true)).Device.Should().Be(BleRig.DeviceId("AA:00:00:00:00:25"));
+        (await rig.Remote.ListKnownDevicesAsync()).Should().BeEquivalentTo(BleRig.DeviceId("AA:00:00:00:00:21"), BleRig.DeviceId("AA:00:00:00:00:25"));
+        var filter = System.Text.Json.JsonDocument.Parse(await rig.BlueZ.Control.DiscoveryFilterAsync()).RootElement;
+        filter.GetProperty("Transport").GetString().Should().Be("le");
+        filter.GetProperty("UUIDs")[0].GetString().Should().Be(BleRig.BatteryService);
+        filter.GetProperty("RSSI").GetInt32().Should().Be(-80);
+        filter.GetProperty("Pattern").GetString().Should().Be("Sensor");
+
+        var device = await rig.ConnectAsync("AA:00:00:00:00:21");
+        (await rig.Remote.GetDevicePropsAsync(BleRig.DeviceId("AA:00:00:00:00:21"))).Attributes!["model"]!.GetValue<string>().Should().Be("mqttiot-sensor");
+        await device.WriteValueAsync(BleRig.ConfigUuid, new byte[] { 7, 7 });
+        await device.ResetAsync();
+        (await device.ReadValueAsync(BleRig.ConfigUuid)).Should().Equal([1, 2, 3, 4], "the peer reset itself");
+        var last = (await rig.BlueZ.DeviceStateAsync("AA:00:00:00:00:21")).GetProperty("writes").EnumerateArray().Last();
+        last.GetProperty("uuid").GetString().Should().Be(BleRig.ResetUuid);
+        last.GetProperty("value").GetString().Should().Be("01");
+    }
+
+    [Theory]
+    [InlineData("""{"filter": {"rssi": -80}}""", "The JSON property 'rssi' could not be mapped")]
+    [InlineData("""{"filter": {"rssiThreshold": "weak"}}""", "(at $.filter.rssiThreshold, line 1, column 36)")]
+    [InlineData("""{"filter": {"serviceUuids": ["battery"]}}""", "'battery' is not a UUID")]
+    [InlineData("""{"filter": {"transport": "usb"}}""", "Transport must be le, bredr or auto")]
+    [InlineData("""{"models": [{"namePrefix": "Sensor"}]}""", "'name'")]
+    [InlineData("""{"models": [{"name": "m", "namePrefix": "S", "resetCharacteristic": "reset"}]}""", "model 'm': 'reset' is not a UUID")]
+    [InlineData("""{"models": [{"name": "m", "resetCharacteristic": "2a2b"}]}""", "model 'm' matches no device")]
+    [InlineData("{\n  \"filter\": {\"transport\": \"le\",", "reached end of data (at $.filter, line 2, column")]
+    [InlineData("null", "holds null")]
+    public async Task A_bad_ble_config_file_fails_with_what_is_wrong_in_it(string json, string expected)
+    {
+        var file = await WriteConfigAsync(json);
+        var error = CreateBleBackend(file).Should().Throw<ArgumentException>().Which;
+        error.Message.Should().StartWith($"--ble-config {file}: ").And.Contain(expected);
+        output.WriteLine(error.Message);
+    }
+
+    [Fact]
+    public void A_missing_ble_config_file_is_named()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"mqttiot-no-such-{Guid.NewGuid():N}.json");
+        CreateBleBackend(file).Should().Throw<ArgumentException>().WithMessage($"--ble-config {file}: no such file");
+    }
+
+    private static Action CreateBleBackend(string configFile) => () =>
+    {
+        var cli = new GatewayCommandLine();
+        var root = new RootCommand();
+        cli.AddTo(root);
+        cli.CreateBackend(root.Parse(["--backend", "ble", "--dbus-address", "unix:path=/nowhere", "--ble-config", configFile]), TimeProvider.System);
+    };
+
+    private static async Task<string> WriteConfigAsync(string json)
+    {
+        var file = Path.Combine(Directory.CreateTempSubdirectory("mqttiot-ble-config-").FullName, "ble.json");
+        await File.WriteAllTextAsync(file, json);
+        return file;
+    }
 }

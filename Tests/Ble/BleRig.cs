@@ -1,4 +1,6 @@
 using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using MqttIoT.Gateway.Backends;
 using MqttIoT.Gateway.Backends.Ble;
 using MqttIoT.Sdk;
 using MqttIoT.Sdk.Contract;
@@ -47,19 +49,26 @@ public sealed class BleRig : IAsyncDisposable
         return JsonSerializer.Serialize(spec);
     }
 
-    public static async Task<BleRig> StartAsync(Action<BleStationOptions>? configure = null, params string[] devices)
+    public static Task<BleRig> StartAsync(Action<BleStationOptions>? configure = null, params string[] devices) =>
+        StartWithBackendAsync((bus, logs) =>
+        {
+            var options = new BleStationOptions
+            {
+                Adapter = "hci0", DBusAddress = bus, ConnectTimeout = TimeSpan.FromSeconds(5),
+                RetryDelay = TimeSpan.FromMilliseconds(10), ReconnectDelay = TimeSpan.FromMilliseconds(50),
+            };
+            configure?.Invoke(options);
+            return new BleStation(options, logs);
+        }, devices);
+
+    /// <summary>The rig with a station made by <paramref name="backend"/> from the fake's bus address (the command line, say).</summary>
+    public static async Task<BleRig> StartWithBackendAsync(Func<string, ILoggerFactory, IStationBackend> backend, params string[] devices)
     {
         var blueZ = await FakeBlueZ.StartAsync();
         try
         {
             foreach (var spec in devices) await blueZ.Control.AddAdvertiserAsync(spec).WaitAsync(Deadline.Default);
-            var options = new BleStationOptions
-            {
-                Adapter = "hci0", DBusAddress = blueZ.Address, ConnectTimeout = TimeSpan.FromSeconds(5),
-                RetryDelay = TimeSpan.FromMilliseconds(10), ReconnectDelay = TimeSpan.FromMilliseconds(50),
-            };
-            configure?.Invoke(options);
-            var env = await TestEnvironment.StartAsync(backend: logs => new BleStation(options, logs));
+            var env = await TestEnvironment.StartAsync(backend: logs => backend(blueZ.Address, logs));
             var client = await env.ConnectClientAsync();
             return new BleRig(blueZ, env, client);
         }

@@ -16,6 +16,9 @@ public interface IFakeBlueZControl : IDBusObject
     Task NotifyAsync(string address, string uuid, string valueHex);
     /// <summary>The next <paramref name="count"/> GATT calls on the device fail with org.bluez.Error.InProgress.</summary>
     Task SetBusyAsync(string address, int count);
+    /// <summary>The next GATT calls on the characteristic <paramref name="uuid"/> (full form) fail, one per error:
+    /// <paramref name="errors"/> is JSON <c>[["NotConnected", "Not Connected"], ...]</c> (names without dots are under org.bluez.Error).</summary>
+    Task FailNextAsync(string address, string uuid, string errors);
     Task SetLatencyAsync(string address, int ms);
     Task<string> DeviceStateAsync(string address);
     Task<string> DiscoveryFilterAsync();

@@ -14,7 +14,8 @@ them (control: DiscoveryFilter) and reports every advertiser, so the backend mus
 
 Tests steer it through org.mqttiot.FakeBlueZ1 at /org/mqttiot/fake (JSON in, JSON out): add advertisers
 that appear while discovery runs, drop a connection from the device side, notify, make the next GATT calls
-fail with InProgress, slow GATT calls down, read a device's state.
+fail with InProgress, make the next calls on one characteristic fail with any BlueZ error, slow GATT calls down,
+read a device's state.
 
 Run with Debian's python3 (python3-dbus, python3-gi): fake_bluez.py --address unix:path=/tmp/x/bus
 Prints "ready" once it owns org.bluez.
@@ -245,6 +246,8 @@ class Characteristic(Props):
         self.on_read = read
         self.on_write = write
         self.clients = set()
+        # Errors (name, message) the next GATT calls on this characteristic answer, one each (control: FailNext).
+        self.fail_next = []
         self.props[CHRC] = {
             "UUID": uuid, "Service": dbus.ObjectPath(service.path), "Value": ay(value),
             "Flags": dbus.Array(flags, signature="s"), "Handle": dbus.UInt16(index), "MTU": dbus.UInt16(23),
@@ -270,6 +273,10 @@ class Characteristic(Props):
         device.fake.calls.append("%s:%s" % (name, self.uuid))
         if not device.connected:
             fail(error("Failed", "Not connected"))
+            return
+        if self.fail_next:
+            name, message = self.fail_next.pop(0)
+            fail(dbus.exceptions.DBusException(message, name=name if "." in name else "org.bluez.Error." + name))
             return
         if device.busy > 0:
             device.busy -= 1
@@ -338,6 +345,10 @@ class Characteristic(Props):
             self.clients.add(sender)
             if len(self.clients) == 1:
                 self.set(CHRC, "Notifying", dbus.Boolean(True))
+            # A device that sends a notification as soon as its CCCD is written: the Value signal leaves before the reply.
+            first = self.device.spec.get("notifyOnStart", {}).get(self.uuid)
+            if first is not None:
+                self.update(bytes.fromhex(first))
             return None
         self.gatt("StartNotify", reply, fail, start)
 
@@ -367,12 +378,29 @@ def encode_cts(when):
                   when.isoweekday(), int(when.microsecond * 256 / 1_000_000), 0])
 
 
+# What a CTS server does with a Current Time it cannot take: BlueZ reports the ATT error as Failed with its code
+# (0x80, "Data field ignored", is the CTS application error).
+def cts_refused(why):
+    return error("Failed", "Operation failed with ATT error: 0x80 (%s)" % why)
+
+
 def decode_cts(data):
+    """A written Current Time, checked field by field: Exact Time 256 (date, time, day of week, fractions) and adjust reason."""
     if len(data) != 10:
         raise error("InvalidValueLength", "Invalid Value Length")
     year = data[0] | data[1] << 8
-    return datetime.datetime(year, data[2], data[3], data[4], data[5], data[6],
-                             int(data[8] * 1_000_000 / 256), tzinfo=datetime.timezone.utc)
+    try:
+        when = datetime.datetime(year, data[2], data[3], data[4], data[5], data[6],
+                                 int(data[8] * 1_000_000 / 256), tzinfo=datetime.timezone.utc)
+    except ValueError as e:
+        raise cts_refused("date/time: %s" % e)
+    # Day of week: 1 = Monday .. 7 = Sunday, 0 = unknown; a known one must be the date's.
+    if data[7] not in (0, when.isoweekday()):
+        raise cts_refused("day of week %d, but %s is a %d" % (data[7], when.date(), when.isoweekday()))
+    # Adjust reason: bit 0 manual update, 1 external reference, 2 time zone change, 3 DST change; 4-7 reserved.
+    if data[9] & 0xF0:
+        raise cts_refused("reserved adjust reason bits in 0x%02x" % data[9])
+    return when
 
 
 class Device(Props):
@@ -395,6 +423,7 @@ class Device(Props):
         self.connecting = False
         self.gatt_objects = []
         self.clock_offset = datetime.timedelta(milliseconds=int(spec.get("clockOffsetMs", 0)))
+        self.clock_writes = []
         self.config = DEFAULT_CONFIG
         self.counter = 0
         props = {
@@ -471,6 +500,7 @@ class Device(Props):
 
     def write_clock(self, data):
         self.clock_offset = decode_cts(data) - datetime.datetime.now(datetime.timezone.utc)
+        self.clock_writes.append(data.hex())
 
     @dbus.service.method(DEVICE, in_signature="", out_signature="", async_callbacks=("reply", "fail"))
     def Connect(self, reply, fail):
@@ -533,7 +563,7 @@ class Device(Props):
         return {
             "connected": self.connected, "servicesResolved": bool(self.props[DEVICE]["ServicesResolved"]),
             "maxConcurrentGatt": self.max_active, "writes": self.writes, "config": self.config.hex(),
-            "clockOffsetMs": self.clock_offset / datetime.timedelta(milliseconds=1),
+            "clockOffsetMs": self.clock_offset / datetime.timedelta(milliseconds=1), "clockWrites": self.clock_writes,
             "notifying": sorted(o.uuid for o in self.gatt_objects if isinstance(o, Characteristic) and o.clients),
         }
 
@@ -619,6 +649,15 @@ class Fake(dbus.service.Object):
     def SetBusy(self, address, count):
         """The next count GATT calls on the device fail with org.bluez.Error.InProgress."""
         self.device(address).busy = count
+
+    @dbus.service.method(CONTROL, in_signature="sss", out_signature="")
+    def FailNext(self, address, uuid, errors):
+        """The next GATT calls on the characteristic fail, one per error: JSON [[name, message], ...]; a name without
+        dots is under org.bluez.Error (NotConnected, InProgress, Failed...)."""
+        characteristic = self.device(address).characteristic(uuid)
+        if characteristic is None:
+            raise dbus.exceptions.DBusException("no characteristic " + uuid, name="org.mqttiot.Error.NoCharacteristic")
+        characteristic.fail_next.extend((str(n), str(m)) for n, m in json.loads(errors))
 
     @dbus.service.method(CONTROL, in_signature="si", out_signature="")
     def SetLatency(self, address, ms):

@@ -161,8 +161,15 @@ public sealed partial class BleDevice : IDeviceBackend
     {
         var started = await GattAsync(key, async c =>
         {
-            await StartNotifyAsync(c, cancellationToken).ConfigureAwait(false);
-            lock (_lock) _wantNotify.Add(c.Key);
+            // Wanted before StartNotify: a device may notify at once, and its Value signal can come before the reply.
+            bool added;
+            lock (_lock) added = _wantNotify.Add(c.Key);
+            try { await StartNotifyAsync(c, cancellationToken).ConfigureAwait(false); }
+            catch
+            {
+                if (added) lock (_lock) _wantNotify.Remove(c.Key);
+                throw;
+            }
             return c.Key;
         }, cancellationToken).ConfigureAwait(false);
         _station.Sink?.OnDeviceEvent(Id, DeviceEventType.NotifyStarted, started);
@@ -198,6 +205,8 @@ public sealed partial class BleDevice : IDeviceBackend
         GattNames.TryParseUuid(resetUuid, out var uuid);
         return LockedAsync(async () =>
         {
+            // Disconnected, the characteristics are gone: that is NOT_CONNECTED, not a device without the characteristic.
+            RequireReady();
             var c = FindByUuid(uuid) ?? throw new IoTException(ErrorCode.Unsupported, $"'{Id}' has no reset characteristic {uuid}");
             await WriteAsync(c, [.. model.ResetValue], withResponse: c.CanWrite, cancellationToken).ConfigureAwait(false);
             return true;

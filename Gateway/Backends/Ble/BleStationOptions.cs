@@ -50,8 +50,6 @@ public sealed class BleStationOptions
         if (RetryDelay < TimeSpan.Zero || ReconnectDelay < TimeSpan.Zero) throw new ArgumentException("delays cannot be negative");
         if (InProgressRetries < 0 || ConnectAttempts < 1 || ReconnectAttempts < 0) throw new ArgumentException("retry counts out of range");
         Filter.Validate();
-        foreach (var model in Models)
-            if (model.ResetCharacteristic is { } uuid && !GattNames.TryParseUuid(uuid, out _))
-                throw new ArgumentException($"model '{model.Name}': '{uuid}' is not a UUID");
+        foreach (var model in Models) model.Validate();
     }
 }
