@@ -12,7 +12,8 @@ namespace MqttIoT.Benchmarks.Infrastructure;
 /// <summary>
 /// What a hub sees of many gateways, published by one bare MQTTnet client: for each station its props and
 /// availability, for each device its props (the simulated backend's, serialized with the contract's JSON) and
-/// availability, all retained at QoS 1 on the contract's topics, as a gateway publishes them; and NOTIFIED events.
+/// availability at QoS 1 on the contract's topics, retained (see <see cref="RetainOn"/>), as a gateway publishes them; and NOTIFIED
+/// events.
 /// Devices are spread over stations of at most <see cref="DevicesPerStation"/> (what a simulated station holds), with
 /// ids unique across stations (<c>{station}-dev-00001</c>), as the hub needs. Every message is built before any is
 /// sent, so the feed costs the publisher as little as it can; it keeps <see cref="Window"/> publishes in flight.
@@ -62,8 +63,15 @@ public sealed class DeviceFeed
         }, ContractJson.Default.DeviceProps);
     }
 
-    /// <summary>Every station's props and availability, then every device's props and availability: all retained, QoS 1.</summary>
-    public List<MqttApplicationMessage> StateMessages()
+    /// <summary>
+    /// Whether state goes out retained on a broker, as gateways publish it. Not on the broker host: MQTTnet's server hands
+    /// its whole retained set to the host's store on every retained change (O(n) each), so 100,000 retained props would
+    /// measure that, not the hub (200,000 messages did not get through in 90 s). A subscribed hub gets either the same way.
+    /// </summary>
+    public static bool RetainOn(BrokerKind kind) => kind == BrokerKind.Mosquitto;
+
+    /// <summary>Every station's props and availability, then every device's props and availability, QoS 1, retained when asked.</summary>
+    public List<MqttApplicationMessage> StateMessages(bool retain)
     {
         var messages = new List<MqttApplicationMessage>(Stations.Count * 2 + _devices * 2);
         foreach (var (station, s) in Stations.Select((x, s) => (x, s)))
@@ -74,14 +82,14 @@ public sealed class DeviceFeed
                 Id = station, Backend = "simulated", Started = true, DiscoveryEnabled = true, KnownDevices = held, ConnectedDevices = held,
                 Attributes = new JsonObject { ["deviceCount"] = held, ["seed"] = 1 },
             }, ContractJson.Default.StationProps);
-            messages.Add(Retained(Topics.StationProps(station), props));
-            messages.Add(Retained(Topics.StationAvailability(station), "online"u8.ToArray()));
+            messages.Add(State(Topics.StationProps(station), props, retain));
+            messages.Add(State(Topics.StationAvailability(station), "online"u8.ToArray(), retain));
         }
         for (int i = 0; i < _devices; i++)
         {
             var (station, device) = DeviceAt(i);
-            messages.Add(Retained(Topics.DeviceProps(station, device), DevicePropsJson(i)));
-            messages.Add(Retained(Topics.DeviceAvailability(station, device), "online"u8.ToArray()));
+            messages.Add(State(Topics.DeviceProps(station, device), DevicePropsJson(i), retain));
+            messages.Add(State(Topics.DeviceAvailability(station, device), "online"u8.ToArray(), retain));
         }
         return messages;
     }
@@ -130,7 +138,7 @@ public sealed class DeviceFeed
         return (published, clock.Elapsed);
     }
 
-    private static MqttApplicationMessage Retained(string topic, byte[] payload) =>
-        new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload(payload).WithRetainFlag(true)
+    private static MqttApplicationMessage State(string topic, byte[] payload, bool retain) =>
+        new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload(payload).WithRetainFlag(retain)
             .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build();
 }

@@ -15,6 +15,7 @@ public sealed class HubHost : IAsyncDisposable
 {
     private static readonly TopicTree Topics = new();
     private static readonly TimeSpan QueryTimeout = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan PollTimeout = TimeSpan.FromSeconds(1);
 
     private HubHost(ChildProcess process, BareRequester requester, string dataDirectory)
     {
@@ -77,9 +78,9 @@ public sealed class HubHost : IAsyncDisposable
     }
 
     /// <summary>One query; returns the reply's <c>data</c>, or throws with the reply when it is an error.</summary>
-    public async Task<JsonElement> QueryAsync(HubQueryType type, string body, CancellationToken cancellationToken)
+    public async Task<JsonElement> QueryAsync(HubQueryType type, string body, CancellationToken cancellationToken, TimeSpan? timeout = null)
     {
-        var reply = await Requester.RequestAsync(Topics.HubQuery(type), Encoding.UTF8.GetBytes(body), QueryTimeout, cancellationToken);
+        var reply = await Requester.RequestAsync(Topics.HubQuery(type), Encoding.UTF8.GetBytes(body), timeout ?? QueryTimeout, cancellationToken);
         using var doc = JsonDocument.Parse(reply.Payload);
         if (doc.RootElement.GetProperty("status").GetString() != "ok")
             throw new InvalidOperationException($"{type} {body}: {doc.RootElement.GetRawText()}");
@@ -94,7 +95,7 @@ public sealed class HubHost : IAsyncDisposable
         {
             try
             {
-                var record = await QueryAsync(HubQueryType.GetStation, JsonSerializer.Serialize(new { station }), cancellationToken);
+                var record = await QueryAsync(HubQueryType.GetStation, JsonSerializer.Serialize(new { station }), cancellationToken, PollTimeout);
                 count += record.GetProperty("devices").GetInt32();
             }
             catch (InvalidOperationException ex) when (ex.Message.Contains("UNKNOWN_STATION", StringComparison.Ordinal)) { }
@@ -109,9 +110,13 @@ public sealed class HubHost : IAsyncDisposable
     public async Task<TimeSpan> WaitForDevicesAsync(IReadOnlyList<string> stations, int expected, long since, TimeSpan limit,
         CancellationToken cancellationToken)
     {
-        int count;
-        while ((count = await CountDevicesAsync(stations, cancellationToken)) < expected)
+        int count = 0;
+        while (true)
         {
+            // A hub still working through a burst answers late: its queries arrive behind the queued state messages.
+            try { count = await CountDevicesAsync(stations, cancellationToken); }
+            catch (TimeoutException) { }
+            if (count >= expected) break;
             if (Process.HasExited) throw new InvalidOperationException($"the hub exited:\n{Process.Output}");
             if (Stopwatch.GetElapsedTime(since) > limit)
                 throw new TimeoutException($"the hub indexed only {count:N0} of {expected:N0} devices within {limit.TotalSeconds:0} s:\n{Process.Output}");

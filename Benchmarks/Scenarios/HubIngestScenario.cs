@@ -34,9 +34,9 @@ public sealed class HubIngestScenario : IScenario
     public async Task RunAsync(BenchContext context, CancellationToken cancellationToken)
     {
         int[] sizes = context.Quick ? [500, 2_000] : [10_000, 100_000];
-        int notified = context.Scale(5_000, 300_000);
+        int notified = context.Scale(5_000, 150_000);
         var limit = TimeSpan.FromSeconds(context.Scale(30, 90));
-        var sustained = TimeSpan.FromSeconds(context.Scale(2, 10));
+        var sustained = TimeSpan.FromSeconds(context.Scale(2, 5));
         foreach (var kind in context.Options.Brokers)
         {
             foreach (var devices in sizes)
@@ -45,7 +45,8 @@ public sealed class HubIngestScenario : IScenario
                 await using var broker = await context.StartBrokerAsync(kind);
                 var feed = new DeviceFeed($"ingest{devices}", devices);
                 var (baselineRate, baselineTime) = LiteDbInsertBulk(Path.Combine(context.Scratch, $"litedb-{broker.Port}.db"), feed);
-                var messages = feed.StateMessages();
+                var retain = DeviceFeed.RetainOn(kind);
+                var messages = feed.StateMessages(retain);
                 context.Log($"{Name} on {broker.Name}: hub host, {devices:N0} devices over {feed.Stations.Count} station(s); LiteDB InsertBulk took {baselineTime.TotalSeconds:0.00} s");
 
                 await using var hub = await HubHost.StartAsync(context, broker.Port, "ingest", limit, cancellationToken);
@@ -62,7 +63,7 @@ public sealed class HubIngestScenario : IScenario
                     var (text, met) = Target.AtLeastTimes(rate, baselineRate, IngestTarget);
                     context.Add(new ResultRow(Scenario, $"ingest of {devices:N0} devices' props + availability until all are queryable", broker.Name,
                         rate, baselineRate, "dev/s", text, met,
-                        $"{elapsed.TotalSeconds:0.00} s (publisher's PUBACKs {publishTime.TotalSeconds:0.00} s), hub CPU {cpuUs:0} us per device; " +
+                        $"{elapsed.TotalSeconds:0.00} s{(retain ? "" : ", published live (not retained)")} (publisher's PUBACKs {publishTime.TotalSeconds:0.00} s), hub CPU {cpuUs:0} us per device; " +
                         $"baseline: LiteDB InsertBulk of {devices:N0} documents of the hub's shape, {baselineTime.TotalSeconds:0.00} s" + hub.WarningsNote()));
 
                     if (devices == sizes[^1])
