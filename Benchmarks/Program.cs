@@ -9,6 +9,8 @@ IScenario[] scenarios =
     new NotificationScenario(),
     new BrokerScenario(),
     new GatewayScaleScenario(),
+    new HubIngestScenario(),
+    new HubQueryScenario(),
 ];
 
 var root = FindRepositoryRoot();

@@ -54,7 +54,9 @@ public sealed class BareRequester : IAsyncDisposable
                 .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
                 .Build();
             var published = await _client.PublishAsync(message, cancellationToken);
-            if (!published.IsSuccess) throw new InvalidOperationException($"request refused: {published.ReasonCode}");
+            // 0x10: nobody subscribes, so no reply will come (the Sdk reports UNAVAILABLE at once too).
+            if (!published.IsSuccess || published.ReasonCode == MqttClientPublishReasonCode.NoMatchingSubscribers)
+                throw new InvalidOperationException($"request refused: {published.ReasonCode}");
             return await tcs.Task.WaitAsync(timeout, cancellationToken);
         }
         finally

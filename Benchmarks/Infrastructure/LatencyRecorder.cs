@@ -21,6 +21,17 @@ public sealed class LatencyRecorder
         if (i < _samples.Length) _samples[i] = ticks;
     }
 
+    /// <summary>Runs <paramref name="call"/> <paramref name="count"/> times one after the other, timing each into <paramref name="latencies"/> when given.</summary>
+    public static async Task SerialAsync(Func<int, Task> call, int count, LatencyRecorder? latencies)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            var start = Stopwatch.GetTimestamp();
+            await call(i);
+            latencies?.Add(Stopwatch.GetTimestamp() - start);
+        }
+    }
+
     /// <summary>Percentiles (0..100) in milliseconds, nearest-rank.</summary>
     public double[] Percentiles(params double[] percentiles)
     {

@@ -44,13 +44,13 @@ public sealed class RequestResponseScenario : IScenario
             Func<int, Task> bareCall = slot => bare.RequestAsync(echoTopics[slot % Devices], ReadBody, Timeout, cancellationToken);
 
             // Warm both paths (JIT, pools, the broker's topic caches) before anything is measured.
-            await SerialAsync(sdkCall, warmup, null);
-            await SerialAsync(bareCall, warmup, null);
+            await LatencyRecorder.SerialAsync(sdkCall, warmup, null);
+            await LatencyRecorder.SerialAsync(bareCall, warmup, null);
 
             var sdkLatency = new LatencyRecorder(calls);
             var bareLatency = new LatencyRecorder(calls);
-            await SerialAsync(bareCall, calls, bareLatency);
-            await SerialAsync(sdkCall, calls, sdkLatency);
+            await LatencyRecorder.SerialAsync(bareCall, calls, bareLatency);
+            await LatencyRecorder.SerialAsync(sdkCall, calls, sdkLatency);
             var s = sdkLatency.Percentiles(50, 90, 99, 99.9);
             var b = bareLatency.Percentiles(50, 90, 99, 99.9);
             string[] names = ["p50", "p90", "p99", "p99.9"];
@@ -71,16 +71,6 @@ public sealed class RequestResponseScenario : IScenario
                     $"CPU per call (client + responder process / broker): Sdk+gateway {sdkCpu.Process:0} / {sdkCpu.Broker:0} us, bare {bareCpu.Process:0} / {bareCpu.Broker:0} us"));
             }
             if (echo.Failures > 0) throw new InvalidOperationException($"the echo responder failed {echo.Failures} replies");
-        }
-    }
-
-    private static async Task SerialAsync(Func<int, Task> call, int count, LatencyRecorder? latencies)
-    {
-        for (int i = 0; i < count; i++)
-        {
-            var start = Stopwatch.GetTimestamp();
-            await call(i);
-            latencies?.Add(Stopwatch.GetTimestamp() - start);
         }
     }
 

@@ -5,7 +5,8 @@ namespace MqttIoT.Hub.Filtering;
 /// <summary>
 /// Where a filter or sort path points. Record fields (<c>id</c>, <c>station</c>, <c>online</c>, <c>stale</c>,
 /// <c>firstSeen</c>, <c>lastSeen</c>, stations' <c>devices</c>, devices' <c>notified.{key}.value|text|at</c>) are
-/// resolved by name; <c>props.x</c> and every other path are paths into the props.
+/// resolved by name; <c>props.x</c> and every other path are paths into the props. Compiled per query and used by
+/// that query only (it keeps where its path sits in the last record shape it saw).
 /// </summary>
 internal sealed class FieldRef
 {
@@ -15,6 +16,10 @@ internal sealed class FieldRef
     private readonly int _pathId;
     private readonly string? _notifiedKey;
     private readonly string? _notifiedPart;
+    // The position of the path in the last shape seen: records of one shape (the usual case) need no search.
+    private FieldShape? _shape;
+    private int _first;
+    private int _count;
 
     private FieldRef(string path, Source source, int pathId = -1, string? key = null, string? part = null)
     {
@@ -64,7 +69,15 @@ internal sealed class FieldRef
     {
         switch (_source)
         {
-            case Source.Props: return _pathId < 0 ? [] : r.Fields.Get(_pathId);
+            case Source.Props:
+                if (_pathId < 0) return [];
+                var fields = r.Fields;
+                if (!ReferenceEquals(fields.Shape, _shape))
+                {
+                    _shape = fields.Shape;
+                    (_first, _count) = _shape.Find(_pathId);
+                }
+                return fields.Slice(_first, _count);
             case Source.Id: scratch = FieldValue.Of(r.Id); break;
             case Source.Station:
                 if (r.Station is null) return [];

@@ -8,7 +8,11 @@ namespace MqttIoT.Hub.Index;
 /// </summary>
 internal sealed class PathTable
 {
+    // Past this many shapes (props of arbitrary shapes), new ones are not interned: they work the same, unshared.
+    private const int MaxShapes = 4096;
+
     private readonly ConcurrentDictionary<string, int> _ids = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<FieldShape, FieldShape> _shapes = new();
     private int _next;
 
     public int Count => _ids.Count;
@@ -17,4 +21,12 @@ internal sealed class PathTable
 
     /// <summary>The id of a path some record has had; false when no record ever had it (so no record matches it).</summary>
     public bool TryGet(string path, out int id) => _ids.TryGetValue(path, out id);
+
+    /// <summary>The interned shape of these sorted path ids.</summary>
+    public FieldShape Shape(int[] paths)
+    {
+        var shape = new FieldShape(paths);
+        if (_shapes.TryGetValue(shape, out var known)) return known;
+        return _shapes.Count < MaxShapes ? _shapes.GetOrAdd(shape, shape) : shape;
+    }
 }

@@ -11,34 +11,28 @@ internal sealed class PropsFields
 {
     private const int MaxDepth = 16;
 
-    public static readonly PropsFields Empty = new([], []);
+    public static readonly PropsFields Empty = new(FieldShape.Empty, []);
 
-    private readonly int[] _paths;
     private readonly FieldValue[] _values;
 
-    private PropsFields(int[] paths, FieldValue[] values)
+    private PropsFields(FieldShape shape, FieldValue[] values)
     {
-        _paths = paths;
+        Shape = shape;
         _values = values;
     }
+
+    /// <summary>Which paths the values are of (interned: records of one shape share it).</summary>
+    public FieldShape Shape { get; }
 
     /// <summary>Every value under <paramref name="pathId"/>, in document order; empty when the field is missing.</summary>
     public ReadOnlySpan<FieldValue> Get(int pathId)
     {
-        var lo = 0;
-        var hi = _paths.Length - 1;
-        var first = -1;
-        while (lo <= hi)
-        {
-            var mid = (lo + hi) >>> 1;
-            if (_paths[mid] < pathId) lo = mid + 1;
-            else { if (_paths[mid] == pathId) first = mid; hi = mid - 1; }
-        }
-        if (first < 0) return [];
-        var end = first + 1;
-        while (end < _paths.Length && _paths[end] == pathId) end++;
-        return _values.AsSpan(first, end - first);
+        var (first, count) = Shape.Find(pathId);
+        return Slice(first, count);
     }
+
+    /// <summary>The values at a position <see cref="FieldShape.Find"/> gave for this record's shape.</summary>
+    public ReadOnlySpan<FieldValue> Slice(int first, int count) => _values.AsSpan(first, count);
 
     public static PropsFields Flatten(JsonElement root, PathTable paths)
     {
@@ -49,7 +43,7 @@ internal sealed class PropsFields
         var ids = new int[pairs.Count];
         var values = new FieldValue[pairs.Count];
         for (var i = 0; i < pairs.Count; i++) (ids[i], values[i]) = (pairs[i].Path, pairs[i].Value);
-        return new PropsFields(ids, values);
+        return new PropsFields(paths.Shape(ids), values);
     }
 
     private static void Add(List<(int, int, FieldValue)> pairs, PathTable paths, string path, JsonElement value, int depth)

@@ -33,12 +33,14 @@ internal static class QueryEngine
                 Comparer<(FieldValue Key, string Id)>.Create((a, b) => sort.Compare(b.Key, b.Id, a.Key, a.Id)));
             foreach (var r in table.Records)
             {
-                var key = sort.Field.SortKey(r, index);
-                if (cursor is { } c && sort.Compare(key, r.Id, c.Key, c.Id) <= 0) continue;
-                if (heap.Count > limit && heap.TryPeek(out _, out var worst) && sort.Compare(key, r.Id, worst.Key, worst.Id) >= 0) continue;
+                // The sort key only when something compares it: most records of a selective filter fail it first.
+                FieldValue? key = null;
+                if (cursor is { } c && sort.Compare(key ??= sort.Field.SortKey(r, index), r.Id, c.Key, c.Id) <= 0) continue;
+                if (heap.Count > limit && heap.TryPeek(out _, out var worst) && sort.Compare(key ??= sort.Field.SortKey(r, index), r.Id, worst.Key, worst.Id) >= 0) continue;
                 if (!filter.Matches(r, index)) continue;
-                if (heap.Count > limit) heap.EnqueueDequeue(r, (key, r.Id));
-                else heap.Enqueue(r, (key, r.Id));
+                key ??= sort.Field.SortKey(r, index);
+                if (heap.Count > limit) heap.EnqueueDequeue(r, (key.Value, r.Id));
+                else heap.Enqueue(r, (key.Value, r.Id));
             }
             while (heap.Count > 0) items.Add(heap.Dequeue());
             items.Reverse();
