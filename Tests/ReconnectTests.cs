@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using System.Text;
 using System.Text.Json;
 using MqttIoT.Sdk.Contract;
@@ -88,12 +89,13 @@ public class ReconnectTests
     }
 
     [Fact]
-    public async Task A_client_started_before_the_broker_connects_when_it_comes_up()
+    public async Task A_gateway_started_before_the_broker_connects_when_it_comes_up()
     {
         await using var env = await TestEnvironment.StartAsync(gateway: false);
         await env.StopBrokerAsync();
         var starting = env.StartGatewayAsync();
-        await Task.Yield();
+        // The gateway has tried and failed at least once before the broker is there.
+        await Deadline.UntilAsync(() => Task.FromResult(env.Logs.Count(LogLevel.Warning, "Waiting for the broker") > 0), "the gateway finds no broker");
         await env.StartBrokerAsync();
         await starting.WaitAsync(Deadline.Default);
         var client = await env.ConnectClientAsync();
