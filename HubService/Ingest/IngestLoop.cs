@@ -196,7 +196,7 @@ internal sealed partial class IngestLoop
         if (count == 0) return;
         try
         {
-            _store.Commit(_changes);
+            _store.Commit(_changes, LogRecordNotWritten);
             Interlocked.Increment(ref _transactions);
             if (count > _largestTransaction) Volatile.Write(ref _largestTransaction, count);
         }
@@ -312,6 +312,9 @@ internal sealed partial class IngestLoop
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Could not write {Count} changed records to the index file; memory keeps them")]
     private partial void LogCommitFailed(Exception exception, int count);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Could not write record '{Id}' to the index file; memory keeps it, the rest of its batch is written")]
+    private partial void LogRecordNotWritten(string id, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Replay of connection {Generation} done: {Stations} stations, {Devices} devices, {Removed} gone while the hub was away")]
     private partial void LogCaughtUp(int generation, int stations, int devices, int removed);

@@ -1,4 +1,6 @@
+using System.Globalization;
 using LiteDB;
+using LiteDB.Engine;
 using MqttIoT.Hub.Index;
 
 namespace MqttIoT.Hub.Storage;
@@ -12,11 +14,23 @@ namespace MqttIoT.Hub.Storage;
 /// Only the ingest loop's thread touches it (LiteDB transactions belong to a thread).
 /// </summary>
 /// <remarks>
+/// The file compares strings ordinally: LiteDB's default collation ignores case, which made ids such as the OPC UA
+/// node ids <c>ns=2;s=Motor</c> and <c>ns=2;s=motor</c> one <c>_id</c>. A file's collation is fixed when it is
+/// created, so a file made with another one is rebuilt once at open (LiteDB copies every document into a new file;
+/// first-seen times and notified values are kept, which recreating the file from the broker's replay would lose).
+/// </remarks>
+/// <remarks>
 /// No secondary indexes: queries are answered from <see cref="HubIndex"/>, and the file is read whole only at start;
 /// an index nobody reads would only slow every write.
 /// </remarks>
 internal sealed class HubStore : IDisposable
 {
+    /// <summary>Ordinal: ids differ when any character differs, as everywhere else in the contract.</summary>
+    private static readonly Collation OrdinalCollation = new(CultureInfo.InvariantCulture.LCID, CompareOptions.Ordinal);
+
+    /// <summary>When the first this many records of a retried batch all fail, the file is the problem, not a record.</summary>
+    private const int MaxFailuresBeforeAnyWritten = 10;
+
     private readonly LiteDatabase _db;
     private readonly ILiteCollection<BsonDocument> _devices;
     private readonly ILiteCollection<BsonDocument> _stations;
@@ -25,13 +39,34 @@ internal sealed class HubStore : IDisposable
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         FilePath = Path.GetFullPath(path);
-        _db = new LiteDatabase(new ConnectionString { Filename = FilePath, Connection = ConnectionType.Direct });
+        _db = Open(FilePath, out var rebuilt);
+        RebuiltFrom = rebuilt;
         _db.CheckpointSize = checkpointPages;
         _devices = _db.GetCollection("devices", BsonAutoId.ObjectId);
         _stations = _db.GetCollection("stations", BsonAutoId.ObjectId);
     }
 
     public string FilePath { get; }
+
+    /// <summary>The collation the file had when it had to be rebuilt at open; null when it was already ordinal (or new).</summary>
+    public string? RebuiltFrom { get; }
+
+    private static LiteDatabase Open(string file, out string? rebuiltFrom)
+    {
+        rebuiltFrom = null;
+        // Naming a collation that differs from an existing file's makes LiteDB refuse to open it: open such a file as it is.
+        var db = new LiteDatabase(new ConnectionString
+        {
+            Filename = file, Connection = ConnectionType.Direct, Collation = File.Exists(file) ? null : OrdinalCollation,
+        });
+        if (db.Collation.SortOptions == CompareOptions.Ordinal) return db;
+        rebuiltFrom = db.Collation.ToString();
+        db.Rebuild(new RebuildOptions { Collation = OrdinalCollation });
+        // The rebuild keeps the old file beside the new one; the index is derived data and the new file holds all of it.
+        var backup = Path.Combine(Path.GetDirectoryName(file)!, Path.GetFileNameWithoutExtension(file) + "-backup" + Path.GetExtension(file));
+        File.Delete(backup);
+        return db;
+    }
 
     /// <summary>Every record on disk, for the in-memory view at start; a document it cannot read is skipped (the broker's replay restores it).</summary>
     public List<IndexRecord> LoadAll(PathTable paths, Action<string, string> onBadDocument)
@@ -51,14 +86,44 @@ internal sealed class HubStore : IDisposable
         return records;
     }
 
-    /// <summary>Writes one batch in one transaction.</summary>
-    public void Commit(IndexChanges changes)
+    /// <summary>
+    /// Writes one batch in one transaction. When LiteDB refuses it, the records are written again one per transaction,
+    /// so one record the file cannot take (an id over LiteDB's 1023-byte key limit) costs only itself: each that
+    /// fails goes to <paramref name="onRecordFailed"/> (its id) and the rest are written. Returns how many failed.
+    /// </summary>
+    /// <exception cref="LiteException">The first records all fail: the file, not a record, is the problem.</exception>
+    public int Commit(IndexChanges changes, Action<string, Exception> onRecordFailed)
     {
-        if (changes.Count == 0) return;
+        if (changes.Count == 0) return 0;
+        try
+        {
+            Write(changes.All);
+            return 0;
+        }
+        catch (LiteException) { }
+        var (failed, written) = (0, 0);
+        foreach (var change in changes.All)
+        {
+            try
+            {
+                Write([change]);
+                written++;
+            }
+            catch (LiteException ex) when (written > 0 || failed < MaxFailuresBeforeAnyWritten - 1)
+            {
+                failed++;
+                onRecordFailed(change.Key.Id, ex);
+            }
+        }
+        return failed;
+    }
+
+    private void Write(IEnumerable<KeyValuePair<(bool IsDevice, string Id), (IndexRecord? Record, bool Stored)>> changes)
+    {
         _db.BeginTrans();
         try
         {
-            foreach (var ((isDevice, id), (record, stored)) in changes.All)
+            foreach (var ((isDevice, id), (record, stored)) in changes)
             {
                 var collection = isDevice ? _devices : _stations;
                 if (record is null) collection.Delete(id);
