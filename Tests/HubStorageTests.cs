@@ -37,7 +37,7 @@ public class HubStorageTests
         env.Logs.Count(LogLevel.Error, "").Should().Be(0, env.Logs.Tail());
 
         await env.StartHubAsync(dir);
-        (await client.ListDevicesAsync()).Items.Should().Equal("ns=2;s=Motor", "ns=2;s=motor");
+        (await client.ListDevicesAsync()).Items.Select(d => d.Id).Should().Equal("ns=2;s=Motor", "ns=2;s=motor");
     }
 
     [Fact]
