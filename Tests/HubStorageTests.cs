@@ -63,6 +63,44 @@ public class HubStorageTests
         env.Logs.Count(LogLevel.Error, tooLong).Should().Be(1);
     }
 
+    [Fact]
+    public async Task An_index_file_of_the_earlier_format_is_rebuilt_ordinal_and_rekeyed_keeping_first_seen()
+    {
+        await using var env = await TestEnvironment.StartAsync(gateway: false, users: ["lab"]);
+        var gateway = await env.ConnectRawAsync(asStation: "lab");
+        await PublishStationAsync(gateway, "lab");
+        await PublishDeviceAsync(gateway, "lab", "lab-1", "one");
+
+        // What the hub wrote before: LiteDB's default collation (ignores case), a device keyed by its id alone.
+        var dir = Path.Combine(env.DataDirectory, "hub-old");
+        Directory.CreateDirectory(dir);
+        var firstSeen = new DateTime(2025, 3, 4, 5, 6, 7, DateTimeKind.Utc);
+        using (var db = new LiteDatabase(new ConnectionString { Filename = Path.Combine(dir, "hub.db"), Connection = ConnectionType.Direct }))
+        {
+            db.Collation.SortOptions.Should().NotBe(System.Globalization.CompareOptions.Ordinal);
+            BsonDocument Doc(string id, string? station) => new()
+            {
+                ["_id"] = id, ["station"] = station is null ? BsonValue.Null : station, ["availability"] = true, ["online"] = true, ["stale"] = false,
+                ["firstSeen"] = firstSeen, ["lastSeen"] = firstSeen, ["props"] = new BsonDocument { ["id"] = id, ["name"] = "old" },
+            };
+            db.GetCollection("stations").Insert(Doc("lab", null));
+            db.GetCollection("devices").Insert(Doc("lab-1", "lab"));
+        }
+
+        var hub = await env.StartHubAsync(dir);
+        env.Logs.Count(LogLevel.Warning, "with an ordinal collation").Should().Be(1);
+        var client = await env.ConnectClientAsync();
+        var device = await client.GetDeviceAsync("lab-1", station: "lab");
+        device.FirstSeen.Should().Be(new DateTimeOffset(firstSeen), "the rebuild keeps what the file knew");
+        device.Props.Name.Should().Be("one", "the broker's replay is the truth");
+        await hub.DisposeAsync();
+
+        using var rebuilt = new LiteDatabase(new ConnectionString { Filename = hub.DatabasePath, Connection = ConnectionType.Direct });
+        rebuilt.Collation.SortOptions.Should().Be(System.Globalization.CompareOptions.Ordinal);
+        rebuilt.GetCollection("devices").FindAll().Select(d => (d["device"].AsString, d["station"].AsString)).Should().Equal(("lab-1", "lab"));
+        File.Exists(Path.Combine(dir, "hub-backup.db")).Should().BeFalse();
+    }
+
     internal static Task PublishStationAsync(RawClient gateway, string station) => Task.WhenAll(
         gateway.PublishAsync(Topics.StationProps(station), Encoding.UTF8.GetBytes($$"""{"id":"{{station}}","backend":"simulated","started":true}"""), retain: true),
         gateway.PublishAsync(Topics.StationAvailability(station), "online"u8.ToArray(), retain: true));
