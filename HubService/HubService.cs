@@ -45,6 +45,7 @@ public sealed partial class HubService : IAsyncDisposable
         if (string.IsNullOrEmpty(mqtt.ClientId)) mqtt.ClientId = "hub-" + Guid.NewGuid().ToString("N")[..12];
         _session = new MqttSession(mqtt, loggerFactory.CreateLogger<MqttSession>(), _time);
         _store = new HubStore(options.DatabasePath, options.CheckpointPages);
+        if (_store.RebuiltFrom is { } collation) LogRebuilt(_store.FilePath, collation);
         _ingest = new IngestLoop(options, _index, _store, Topics.ClientReplies(_session.ClientId), loggerFactory.CreateLogger<IngestLoop>(), _time);
         _dispatcher = new HubQueryDispatcher(options, _index, HubQueryTable.CreateDefault(), _session, Topics,
             loggerFactory.CreateLogger<HubQueryDispatcher>(), _time);
@@ -175,6 +176,9 @@ public sealed partial class HubService : IAsyncDisposable
     }
 
     private void LogBadDocument(string id, string error) => LogUnreadableDocument(id, error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Rebuilt {Path} with an ordinal collation (it had '{Collation}', under which ids differing only in case collide)")]
+    private partial void LogRebuilt(string path, string collation);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Loaded {Count} records from {Path}")]
     private partial void LogLoaded(int count, string path);

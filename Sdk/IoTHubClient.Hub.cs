@@ -17,16 +17,16 @@ public sealed partial class IoTHubClient
         Parse(await HubQueryAsync(HubQueryType.ListStations, new HubQueryBody { Limit = limit, After = after }, null, cancellationToken).ConfigureAwait(false),
             ContractJson.Default.HubPageString);
 
-    /// <summary>Ids of the devices the hub knows (of one station when given), one page in id order.</summary>
+    /// <summary>The devices the hub knows (of one station when given), each with its station, one page in id order (then station).</summary>
     /// <param name="station">Only devices this station holds.</param>
     /// <param name="limit">Page size (hub default 1000).</param>
     /// <param name="after">The <see cref="HubPage{T}.Next"/> token of the previous page.</param>
     /// <param name="cancellationToken">Cancels the wait for the reply.</param>
     /// <exception cref="IoTException"><see cref="ErrorCode.Unavailable"/> when no hub runs, or the hub's error.</exception>
-    public async Task<HubPage<string>> ListDevicesAsync(string? station = null, int? limit = null, string? after = null,
+    public async Task<HubPage<DeviceAddress>> ListDevicesAsync(string? station = null, int? limit = null, string? after = null,
         CancellationToken cancellationToken = default) =>
         Parse(await HubQueryAsync(HubQueryType.ListDevices, new HubQueryBody { Station = station, Limit = limit, After = after }, null, cancellationToken)
-            .ConfigureAwait(false), ContractJson.Default.HubPageString);
+            .ConfigureAwait(false), ContractJson.Default.HubPageDeviceAddress);
 
     /// <summary>Every station id the hub knows, fetching pages as the enumeration goes.</summary>
     public async IAsyncEnumerable<string> ListAllStationsAsync(int pageSize = 1000, [EnumeratorCancellation] CancellationToken cancellationToken = default)
@@ -40,8 +40,8 @@ public sealed partial class IoTHubClient
         } while (after is not null);
     }
 
-    /// <summary>Every device id the hub knows (of one station when given), fetching pages as the enumeration goes.</summary>
-    public async IAsyncEnumerable<string> ListAllDevicesAsync(string? station = null, int pageSize = 1000,
+    /// <summary>Every device the hub knows (of one station when given), fetching pages as the enumeration goes.</summary>
+    public async IAsyncEnumerable<DeviceAddress> ListAllDevicesAsync(string? station = null, int pageSize = 1000,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         string? after = null;
@@ -63,12 +63,26 @@ public sealed partial class IoTHubClient
     }
 
     /// <summary>The hub's record of a device: its props, its station, online or stale, first and last seen, last notified values.</summary>
-    /// <exception cref="IoTException"><see cref="ErrorCode.UnknownDevice"/> when the hub has no record of it.</exception>
-    public async Task<DeviceRecord> GetDeviceAsync(string device, CancellationToken cancellationToken = default)
+    /// <param name="device">The device id.</param>
+    /// <param name="station">The station holding it; without it the id must be held by one station only.</param>
+    /// <param name="cancellationToken">Cancels the wait for the reply.</param>
+    /// <exception cref="IoTException"><see cref="ErrorCode.UnknownDevice"/> when the hub has no record of it;
+    /// <see cref="ErrorCode.BadRequest"/>, naming the stations, when several hold the id and no station is given.</exception>
+    public async Task<DeviceRecord> GetDeviceAsync(string device, string? station = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(device);
-        return Parse(await HubQueryAsync(HubQueryType.GetDevice, new HubQueryBody { Device = device }, null, cancellationToken).ConfigureAwait(false),
-            ContractJson.Default.DeviceRecord);
+        return Parse(await HubQueryAsync(HubQueryType.GetDevice, new HubQueryBody { Device = device, Station = station }, null, cancellationToken)
+            .ConfigureAwait(false), ContractJson.Default.DeviceRecord);
+    }
+
+    /// <summary>Finds a device by its id alone through the hub and returns it, addressed at the station that holds it.</summary>
+    /// <exception cref="IoTException"><see cref="ErrorCode.UnknownDevice"/> when the hub has no record of it;
+    /// <see cref="ErrorCode.BadRequest"/>, naming the stations, when several hold the id (then use <see cref="GetDevice(string, string)"/>);
+    /// <see cref="ErrorCode.Unavailable"/> when no hub runs.</exception>
+    public async Task<RemoteDevice> LocateDeviceAsync(string device, CancellationToken cancellationToken = default)
+    {
+        var record = await GetDeviceAsync(device, null, cancellationToken).ConfigureAwait(false);
+        return GetDevice(record.Station ?? throw new IoTException(ErrorCode.Internal, $"the hub's record of device '{device}' names no station"), record.Id);
     }
 
     /// <summary>One page of the stations whose record matches <paramref name="filter"/>.</summary>

@@ -80,14 +80,18 @@ public sealed class RemoteDevice
     public Task<EventSubscription<DeviceEvent>> SubscribeToNotificationsAsync(string key, CancellationToken cancellationToken = default) =>
         _client.SubscribeDeviceEventsAsync(Station, Id, DeviceEventType.Notified, key, cancellationToken);
 
-    /// <summary>Asks the hub where the device is: the station that holds it, from the hub's index.</summary>
-    /// <exception cref="IoTException"><see cref="ErrorCode.UnknownDevice"/> when the hub has no record of it; <see cref="ErrorCode.Unavailable"/> when no hub runs.</exception>
+    /// <summary>
+    /// Asks the hub which station holds a device of this id now (by id alone: it may have moved from <see cref="Station"/>).
+    /// To start from an id alone, use <see cref="IoTHubClient.LocateDeviceAsync"/>.
+    /// </summary>
+    /// <exception cref="IoTException"><see cref="ErrorCode.UnknownDevice"/> when the hub has no record of it; <see cref="ErrorCode.BadRequest"/>
+    /// when several stations hold the id; <see cref="ErrorCode.Unavailable"/> when no hub runs.</exception>
     public async Task<string> LocateAsync(CancellationToken cancellationToken = default) =>
-        (await GetHubRecordAsync(cancellationToken).ConfigureAwait(false)).Station
+        (await _client.GetDeviceAsync(Id, null, cancellationToken).ConfigureAwait(false)).Station
             ?? throw new IoTException(ErrorCode.UnknownStation, $"the hub knows device '{Id}' but not which station holds it");
 
-    /// <summary>The hub's record of this device (props, station, online or stale, last notified values).</summary>
-    public Task<DeviceRecord> GetHubRecordAsync(CancellationToken cancellationToken = default) => _client.GetDeviceAsync(Id, cancellationToken);
+    /// <summary>The hub's record of this device on its station (props, online or stale, last notified values).</summary>
+    public Task<DeviceRecord> GetHubRecordAsync(CancellationToken cancellationToken = default) => _client.GetDeviceAsync(Id, Station, cancellationToken);
 
     private Task<JsonElement> SendAsync(DeviceRequestType type, RequestBody? body, CancellationToken cancellationToken) =>
         _client.DeviceRequestAsync(Station, Id, type, body, null, cancellationToken);

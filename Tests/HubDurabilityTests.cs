@@ -48,7 +48,7 @@ public class HubDurabilityTests(ITestOutputHelper output)
         {
             db.GetCollection("devices").Count().Should().Be(3);
             db.GetCollection("stations").FindById("lab")["online"].AsBoolean.Should().BeTrue();
-            db.GetCollection("devices").FindById("lab-00002")["props"]["attributes"]["index"].AsInt32.Should().Be(2);
+            db.GetCollection("devices").FindOne(Query.EQ("device", "lab-00002"))["props"]["attributes"]["index"].AsInt32.Should().Be(2);
         }
 
         // While the hub is away, one device leaves and one arrives.
@@ -56,14 +56,14 @@ public class HubDurabilityTests(ITestOutputHelper output)
         await PublishDevicesAsync(raw, "lab", 4, 1, withStation: false);
 
         await env.StartHubAsync(dir);
-        (await client.ListDevicesAsync()).Items.Should().Equal("lab-00001", "lab-00003", "lab-00004");
+        (await client.ListDevicesAsync()).Items.Select(d => d.Id).Should().Equal("lab-00001", "lab-00003", "lab-00004");
         (await client.GetDeviceAsync("lab-00001")).FirstSeen.Should().Be(firstSeen, "first seen survives the restart");
     }
 
     [Fact]
     public async Task Two_replicas_each_keep_the_index_and_answer_each_query_exactly_once()
     {
-        await using var env = await TestEnvironment.StartAsync(openEmbeddedBroker: true);
+        await using var env = await TestEnvironment.StartAsync();
         var a = await env.StartHubAsync();
         var b = await env.StartHubAsync();
         a.Stats.Devices.Should().Be(3);
@@ -124,7 +124,7 @@ public class HubDurabilityTests(ITestOutputHelper output)
         var ids = new List<string>();
         foreach (var doc in db.GetCollection("devices").FindAll())
         {
-            var id = doc["_id"].AsString;
+            var id = doc["device"].AsString;
             doc["props"]["id"].AsString.Should().Be(id, "a document is never torn");
             doc["props"]["attributes"]["index"].AsInt32.Should().Be(int.Parse(id[^5..], System.Globalization.CultureInfo.InvariantCulture));
             ids.Add(id);

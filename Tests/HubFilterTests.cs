@@ -75,9 +75,9 @@ public class HubFilterTests(HubFilterTests.Lab lab) : IClassFixture<HubFilterTes
         all.Should().Equal("lab-a", "old-d", "lab-c", "lab-b"); // "Alpha sensor" < "Delta" < "Gamma" < "beta Sensor" (ordinal)
 
         var ids = new List<string>();
-        await foreach (var id in lab.Client.ListAllDevicesAsync(pageSize: 2)) ids.Add(id);
+        await foreach (var d in lab.Client.ListAllDevicesAsync(pageSize: 2)) ids.Add(d.Id);
         ids.Should().Equal("lab-a", "lab-b", "lab-c", "old-d");
-        (await lab.Client.ListDevicesAsync(station: "lab", limit: 2)).Items.Should().Equal("lab-a", "lab-b");
+        (await lab.Client.ListDevicesAsync(station: "lab", limit: 2)).Items.Select(d => d.Id).Should().Equal("lab-a", "lab-b");
 
         var foreign = await FluentActions.Awaiting(() => lab.Client.FindDevicesAsync(new HubFilter().Eq("online", true), after: first.Next))
             .Should().ThrowAsync<IoTException>();

@@ -50,7 +50,7 @@ public class NodeRedTests
             devices = await GetAsync(http, "/mqttiot/devices");
             return (string?)devices?["status"] == "ok" && devices["data"]!["items"]!.AsArray().Count >= 3;
         }, $"GET /mqttiot/devices lists the devices; last answer {devices?.ToJsonString()}\n{nodeRed.Output}", TimeSpan.FromSeconds(45));
-        devices!["data"]!["items"]!.AsArray().Select(i => (string?)i).Should().Contain(["dev-0001", "dev-0002", "dev-0003"]);
+        devices!["data"]!["items"]!.AsArray().Select(i => (string?)i!["id"]).Should().Contain(["dev-0001", "dev-0002", "dev-0003"]);
 
         var read = await GetAsync(http, "/mqttiot/read?station=sim-1&device=dev-0001&key=setpoint");
         ((string?)read?["status"]).Should().Be("ok", read?.ToJsonString());

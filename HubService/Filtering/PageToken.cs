@@ -6,13 +6,14 @@ using MqttIoT.Hub.Index;
 namespace MqttIoT.Hub.Filtering;
 
 /// <summary>
-/// The continuation token of a page: where the last item stood in the query's order (its sort key and id) and a hash
+/// The continuation token of a page: where the last item stood in the query's order (its sort key, id and, for a
+/// device, station: the whole key, so two stations' devices of one id page apart exactly) and a hash
 /// of the query, so a token cannot be replayed against another filter or sort. Opaque to clients (base64url).
 /// Paging by position rather than offset means a record added or removed between pages moves nothing else.
 /// </summary>
 internal static class PageToken
 {
-    public static string Encode(uint queryHash, in FieldValue key, string id)
+    public static string Encode(uint queryHash, in FieldValue key, RecordKey record)
     {
         var buffer = new ArrayBufferWriter<byte>(64);
         using (var w = new Utf8JsonWriter(buffer))
@@ -22,23 +23,25 @@ internal static class PageToken
             w.WriteNumberValue((int)key.Kind);
             w.WriteNumberValue(key.Number);
             if (key.Text is null) w.WriteNullValue(); else w.WriteStringValue(key.Text);
-            w.WriteStringValue(id);
+            w.WriteStringValue(record.Id);
+            if (record.Station is null) w.WriteNullValue(); else w.WriteStringValue(record.Station);
             w.WriteEndArray();
         }
         return Base64Url.EncodeToString(buffer.WrittenSpan);
     }
 
-    public static (FieldValue Key, string Id) Decode(string token, uint queryHash)
+    public static (FieldValue Key, RecordKey Record) Decode(string token, uint queryHash)
     {
         try
         {
             using var doc = JsonDocument.Parse(Base64Url.DecodeFromChars(token));
             var a = doc.RootElement;
-            if (a.ValueKind != JsonValueKind.Array || a.GetArrayLength() != 5) throw new FormatException();
+            if (a.ValueKind != JsonValueKind.Array || a.GetArrayLength() != 6) throw new FormatException();
             if (a[0].GetUInt32() != queryHash)
                 throw new FilterException("'after' is the token of another query (a different filter, sort or station); start again without 'after'");
             var key = new FieldValue((FieldKind)a[1].GetInt32(), a[2].GetDouble(), a[3].ValueKind == JsonValueKind.Null ? null : a[3].GetString());
-            return (key, a[4].GetString() ?? throw new FormatException());
+            var station = a[5].ValueKind == JsonValueKind.Null ? null : a[5].GetString();
+            return (key, new RecordKey(a[4].GetString() ?? throw new FormatException(), station));
         }
         catch (Exception ex) when (ex is FormatException or JsonException or InvalidOperationException or OverflowException)
         {

@@ -2,7 +2,7 @@ using MqttIoT.Hub.Index;
 
 namespace MqttIoT.Hub.Filtering;
 
-/// <summary>A FIND sort: a field path, <c>-</c> first for descending; ties (and the default) go by id.</summary>
+/// <summary>A FIND sort: a field path, <c>-</c> first for descending; ties (and the default) go by id, then station.</summary>
 internal sealed record SortSpec(FieldRef Field, bool Descending)
 {
     public static SortSpec Parse(string? sort, bool devices, PathTable paths)
@@ -14,11 +14,11 @@ internal sealed record SortSpec(FieldRef Field, bool Descending)
         catch (FilterException ex) { throw new FilterException($"sort: {ex.Message}"); }
     }
 
-    /// <summary>Record order under this sort: by key (reversed when descending), then by id.</summary>
-    public int Compare(in FieldValue keyA, string idA, in FieldValue keyB, string idB)
+    /// <summary>Record order under this sort: by sort key (reversed when descending), then by record key (id, station).</summary>
+    public int Compare(in FieldValue keyA, RecordKey a, in FieldValue keyB, RecordKey b)
     {
         var c = FieldValue.Compare(keyA, keyB);
         if (Descending) c = -c;
-        return c != 0 ? c : string.CompareOrdinal(idA, idB);
+        return c != 0 ? c : a.CompareTo(b);
     }
 }

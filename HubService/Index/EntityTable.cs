@@ -1,48 +1,61 @@
 namespace MqttIoT.Hub.Index;
 
-/// <summary>The records of one kind (stations or devices) by id, with the ids kept sorted for paging in id order.</summary>
+/// <summary>The records of one kind (stations or devices) by key, with the keys kept sorted for paging in id order.</summary>
 internal sealed class EntityTable
 {
-    private readonly Dictionary<string, IndexRecord> _byId = new(StringComparer.Ordinal);
-    private readonly SortedSet<string> _ids = new(StringComparer.Ordinal);
+    private readonly Dictionary<RecordKey, IndexRecord> _byKey = [];
+    private readonly SortedSet<RecordKey> _keys = new(RecordKey.Order);
+    // Devices: the stations holding each id (usually one), for GET_DEVICE by id alone.
+    private readonly Dictionary<string, List<string?>> _stationsOf = new(StringComparer.Ordinal);
 
-    public int Count => _byId.Count;
+    public int Count => _byKey.Count;
 
     /// <summary>Every record, in no order (the dictionary's own collection: its struct enumerator keeps a scan of 100,000 cheap).</summary>
-    public Dictionary<string, IndexRecord>.ValueCollection Records => _byId.Values;
+    public Dictionary<RecordKey, IndexRecord>.ValueCollection Records => _byKey.Values;
 
-    public bool TryGet(string id, out IndexRecord record) => _byId.TryGetValue(id, out record!);
+    public bool TryGet(RecordKey key, out IndexRecord record) => _byKey.TryGetValue(key, out record!);
+
+    /// <summary>Every record with this id, in station order: one for a station, one per holding station for a device.</summary>
+    public IEnumerable<IndexRecord> WithId(string id) =>
+        _stationsOf.TryGetValue(id, out var stations) ? stations.Order(StringComparer.Ordinal).Select(s => _byKey[new(id, s)]) : [];
 
     public void Set(IndexRecord record)
     {
-        if (_byId.TryAdd(record.Id, record)) _ids.Add(record.Id);
-        else _byId[record.Id] = record;
+        var key = record.Key;
+        if (_byKey.TryAdd(key, record))
+        {
+            _keys.Add(key);
+            if (!_stationsOf.TryGetValue(key.Id, out var stations)) _stationsOf[key.Id] = stations = new List<string?>(1);
+            stations.Add(key.Station);
+        }
+        else _byKey[key] = record;
     }
 
-    public bool Remove(string id)
+    public bool Remove(RecordKey key)
     {
-        if (!_byId.Remove(id)) return false;
-        _ids.Remove(id);
+        if (!_byKey.Remove(key)) return false;
+        _keys.Remove(key);
+        if (_stationsOf.TryGetValue(key.Id, out var stations) && stations.Remove(key.Station) && stations.Count == 0) _stationsOf.Remove(key.Id);
         return true;
     }
 
-    /// <summary>Ids in order, strictly after <paramref name="after"/> when given (strictly before, when descending).</summary>
-    public IEnumerable<string> Ids(string? after, bool descending)
+    /// <summary>Keys in order, strictly after <paramref name="after"/> when given (strictly before, when descending).</summary>
+    public IEnumerable<RecordKey> Keys(RecordKey? after, bool descending)
     {
-        if (_ids.Count == 0) return [];
-        IEnumerable<string> view;
-        if (after is null) view = _ids;
+        if (_keys.Count == 0) return [];
+        IEnumerable<RecordKey> view;
+        if (after is not { } a) view = _keys;
         else if (!descending)
         {
-            if (string.CompareOrdinal(after, _ids.Max) >= 0) return [];
-            view = string.CompareOrdinal(after, _ids.Min) < 0 ? _ids : _ids.GetViewBetween(after, _ids.Max!);
+            if (a.CompareTo(_keys.Max) >= 0) return [];
+            view = a.CompareTo(_keys.Min) < 0 ? _keys : _keys.GetViewBetween(a, _keys.Max);
         }
         else
         {
-            if (string.CompareOrdinal(after, _ids.Min) <= 0) return [];
-            view = string.CompareOrdinal(after, _ids.Max) > 0 ? _ids : _ids.GetViewBetween(_ids.Min!, after);
+            if (a.CompareTo(_keys.Min) <= 0) return [];
+            view = a.CompareTo(_keys.Max) > 0 ? _keys : _keys.GetViewBetween(_keys.Min, a);
         }
-        if (descending) view = view is SortedSet<string> set ? set.Reverse() : view.Reverse();
-        return after is null ? view : view.Where(id => !string.Equals(id, after, StringComparison.Ordinal));
+        if (descending) view = view is SortedSet<RecordKey> set ? set.Reverse() : view.Reverse();
+        return after is not { } cursor ? view : view.Where(k => k != cursor);
     }
 }

@@ -13,7 +13,7 @@ internal sealed class HubIndex : IDisposable
 {
     private readonly ReaderWriterLockSlim _lock = new(LockRecursionPolicy.NoRecursion);
     private readonly Dictionary<string, HashSet<string>> _devicesByStation = new(StringComparer.Ordinal);
-    private readonly Dictionary<(bool IsDevice, string Id), bool> _pendingAvailability = [];
+    private readonly Dictionary<(bool IsDevice, RecordKey Key), bool> _pendingAvailability = [];
     private bool _caughtUp;
 
     public PathTable Paths { get; } = new();
@@ -28,7 +28,7 @@ internal sealed class HubIndex : IDisposable
     /// <summary>How many indexed devices a station holds.</summary>
     public int DeviceCount(string station) => _devicesByStation.TryGetValue(station, out var set) ? set.Count : 0;
 
-    /// <summary>The devices of a station, for LIST_DEVICES with <c>station</c>.</summary>
+    /// <summary>The ids of the devices a station holds, for LIST_DEVICES with <c>station</c>.</summary>
     public IReadOnlySet<string> DevicesOf(string station) =>
         _devicesByStation.TryGetValue(station, out var set) ? set : (IReadOnlySet<string>)new HashSet<string>();
 
@@ -58,29 +58,30 @@ internal sealed class HubIndex : IDisposable
 
     // Everything below runs on the ingest loop, inside Write.
 
-    public void ApplyProps(bool isDevice, string id, ParsedProps? props, bool retained, int generation, DateTimeOffset now, IndexChanges changes)
+    /// <summary>Props of <paramref name="key"/> (null: cleared, the record leaves). A device's key names its station.</summary>
+    public void ApplyProps(bool isDevice, RecordKey key, ParsedProps? props, bool retained, int generation, DateTimeOffset now, IndexChanges changes)
     {
         var table = Table(isDevice);
-        table.TryGet(id, out var old);
+        table.TryGet(key, out var old);
         if (props is null)
         {
-            _pendingAvailability.Remove((isDevice, id));
+            _pendingAvailability.Remove((isDevice, key));
             if (old is null) return;
-            table.Remove(id);
-            changes.Remove(isDevice, id);
-            if (isDevice) { if (old.Station is not null) Unlink(old.Station, id); }
-            else RefreshDevicesOf(id, now, changes);
+            table.Remove(key);
+            changes.Remove(isDevice, key);
+            if (isDevice) { if (key.Station is not null) Unlink(key.Station, key.Id); }
+            else RefreshDevicesOf(key.Id, now, changes);
             return;
         }
 
         var availability = old?.Availability;
-        if (_pendingAvailability.Remove((isDevice, id), out var pending)) availability = pending;
+        if (_pendingAvailability.Remove((isDevice, key), out var pending)) availability = pending;
         var unchanged = old is not null && old.Props.AsSpan().SequenceEqual(props.Json) && old.Availability == availability;
         var record = new IndexRecord
         {
-            Id = id,
+            Id = key.Id,
             IsDevice = isDevice,
-            Station = isDevice ? props.Station : null,
+            Station = key.Station,
             Availability = availability,
             FirstSeen = old?.FirstSeen ?? now,
             // A retained replay of what the index already holds is not news.
@@ -93,21 +94,17 @@ internal sealed class HubIndex : IDisposable
         record = isDevice ? WithDeviceState(record, props.Connected) : WithStationState(record);
         table.Set(record);
         changes.Upsert(record, isNew: old is null);
-        if (isDevice && old?.Station != record.Station)
-        {
-            if (old?.Station is not null) Unlink(old.Station, id);
-            if (record.Station is not null) Link(record.Station, id);
-        }
-        if (!isDevice && (old is null || old.Online != record.Online)) RefreshDevicesOf(id, now, changes);
+        if (isDevice && old is null && key.Station is not null) Link(key.Station, key.Id);
+        if (!isDevice && (old is null || old.Online != record.Online)) RefreshDevicesOf(key.Id, now, changes);
     }
 
-    public void ApplyAvailability(bool isDevice, string id, bool online, bool retained, DateTimeOffset now, IndexChanges changes)
+    public void ApplyAvailability(bool isDevice, RecordKey key, bool online, bool retained, DateTimeOffset now, IndexChanges changes)
     {
         var table = Table(isDevice);
-        if (!table.TryGet(id, out var old))
+        if (!table.TryGet(key, out var old))
         {
             // Props not seen yet (retained topics replay in any order): keep it for when they come.
-            _pendingAvailability[(isDevice, id)] = online;
+            _pendingAvailability[(isDevice, key)] = online;
             return;
         }
         if (old.Availability == online && retained) return;
@@ -115,13 +112,13 @@ internal sealed class HubIndex : IDisposable
         record = isDevice ? WithDeviceState(record, null) : WithStationState(record);
         table.Set(record);
         changes.Upsert(record);
-        if (!isDevice && old.Online != record.Online) RefreshDevicesOf(id, now, changes);
+        if (!isDevice && old.Online != record.Online) RefreshDevicesOf(key.Id, now, changes);
     }
 
-    public void ApplyEvent(bool isDevice, string id, NotifiedEntry? notified, DateTimeOffset now, IndexChanges changes)
+    public void ApplyEvent(bool isDevice, RecordKey key, NotifiedEntry? notified, DateTimeOffset now, IndexChanges changes)
     {
         var table = Table(isDevice);
-        if (!table.TryGet(id, out var old)) return; // events never create records: props do
+        if (!table.TryGet(key, out var old)) return; // events never create records: props do
         var record = old with { LastSeen = now };
         if (notified is not null)
         {
@@ -143,7 +140,7 @@ internal sealed class HubIndex : IDisposable
         foreach (var isDevice in (ReadOnlySpan<bool>)[true, false])
         {
             var table = Table(isDevice);
-            foreach (var gone in table.Records.Where(r => r.Generation < generation).Select(r => r.Id).ToList())
+            foreach (var gone in table.Records.Where(r => r.Generation < generation).Select(r => r.Key).ToList())
             {
                 ApplyProps(isDevice, gone, null, retained: true, generation, now, changes);
                 removed++;
@@ -164,7 +161,7 @@ internal sealed class HubIndex : IDisposable
     {
         if (!_devicesByStation.TryGetValue(station, out var ids)) return;
         foreach (var id in ids)
-            if (Devices.TryGet(id, out var device)) Refresh(device, changes);
+            if (Devices.TryGet(new(id, station), out var device)) Refresh(device, changes);
     }
 
     private void Refresh(IndexRecord device, IndexChanges changes)
@@ -179,7 +176,7 @@ internal sealed class HubIndex : IDisposable
     {
         bool stale;
         if (device.Station is null) stale = _caughtUp;
-        else if (Stations.TryGet(device.Station, out var station)) stale = !station.Online;
+        else if (Stations.TryGet(new(device.Station, null), out var station)) stale = !station.Online;
         else stale = _caughtUp;
         var available = device.Availability ?? connectedInProps ?? device.Online;
         return device with { Stale = stale, Online = available && !stale };

@@ -8,8 +8,11 @@ internal sealed record IndexRecord
 {
     public required string Id { get; init; }
     public required bool IsDevice { get; init; }
-    /// <summary>Devices: the station in their props.</summary>
+    /// <summary>Devices: the station that holds it, from its topics (part of its key); null for stations.</summary>
     public string? Station { get; init; }
+
+    /// <summary>What the index and the file know the record by.</summary>
+    public RecordKey Key => new(Id, Station);
     /// <summary>The last availability payload seen: true for <c>online</c>, false for <c>offline</c>, null if none yet.</summary>
     public bool? Availability { get; init; }
     public bool Online { get; init; }

@@ -147,12 +147,11 @@ internal sealed partial class IngestLoop
         {
             foreach (var p in prepared)
             {
-                if (HeldByAnotherStation(index, p)) continue;
                 switch (p)
                 {
-                    case PreparedProps x: index.ApplyProps(x.IsDevice, x.Id, x.Props, x.Retained, _generation, now, _changes); break;
-                    case PreparedAvailability x: index.ApplyAvailability(x.IsDevice, x.Id, x.Online, x.Retained, now, _changes); break;
-                    case PreparedEvent x: index.ApplyEvent(x.IsDevice, x.Id, x.Notified, now, _changes); break;
+                    case PreparedProps x: index.ApplyProps(x.IsDevice, Key(x.IsDevice, x.Id, x.Station), x.Props, x.Retained, _generation, now, _changes); break;
+                    case PreparedAvailability x: index.ApplyAvailability(x.IsDevice, Key(x.IsDevice, x.Id, x.Station), x.Online, x.Retained, now, _changes); break;
+                    case PreparedEvent x: index.ApplyEvent(x.IsDevice, Key(x.IsDevice, x.Id, x.Station), x.Notified, now, _changes); break;
                     case PreparedGeneration x: _generation = x.Generation; break;
                     case PreparedBarrier x: barrier = x.Barrier; break;
                 }
@@ -196,7 +195,7 @@ internal sealed partial class IngestLoop
         if (count == 0) return;
         try
         {
-            _store.Commit(_changes);
+            _store.Commit(_changes, LogRecordNotWritten);
             Interlocked.Increment(ref _transactions);
             if (count > _largestTransaction) Volatile.Write(ref _largestTransaction, count);
         }
@@ -209,24 +208,10 @@ internal sealed partial class IngestLoop
     }
 
     /// <summary>
-    /// The index knows a device by its id. When two stations report the same id, the station that holds the record
-    /// keeps it (until it clears its props) and the other's messages are left out, with one warning per device, so
-    /// neither station can overwrite or remove the other's device.
+    /// A device id is unique only within its station, so a device is known by both: two stations' <c>dev-0001</c> are
+    /// two records, and the station in the topic (which the broker's ACL grants only to that station's gateway) names it.
     /// </summary>
-    private bool HeldByAnotherStation(HubIndex index, Prepared p)
-    {
-        var (isDevice, id, station) = p switch
-        {
-            PreparedProps x => (x.IsDevice, x.Id, x.Station),
-            PreparedAvailability x => (x.IsDevice, x.Id, x.Station),
-            PreparedEvent x => (x.IsDevice, x.Id, x.Station),
-            _ => (false, "", null),
-        };
-        if (!isDevice || station is null || !index.Devices.TryGet(id, out var record) || record.Station is not { } holder || holder == station)
-            return false;
-        if (_conflicts.Add(id)) LogStationConflict(id, holder, station);
-        return true;
-    }
+    private static RecordKey Key(bool isDevice, string id, string? station) => new(id, isDevice ? station : null);
 
     private Prepared Prepare(Item item)
     {
@@ -294,11 +279,6 @@ internal sealed partial class IngestLoop
     private sealed record GenerationStart(int Generation) : Item;
     private sealed record Barrier(int Generation) : Item;
 
-    private readonly HashSet<string> _conflicts = new(StringComparer.Ordinal);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Device id '{Device}' is held by station '{Holder}' and also reported by station '{Other}': the hub keeps the first (device ids must be unique across stations for the hub)")]
-    private partial void LogStationConflict(string device, string holder, string other);
-
     private abstract record Prepared;
     private sealed record PreparedProps(bool IsDevice, string Id, ParsedProps? Props, bool Retained, string? Station) : Prepared;
     private sealed record PreparedAvailability(bool IsDevice, string Id, bool Online, bool Retained, string? Station) : Prepared;
@@ -312,6 +292,9 @@ internal sealed partial class IngestLoop
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Could not write {Count} changed records to the index file; memory keeps them")]
     private partial void LogCommitFailed(Exception exception, int count);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Could not write record '{Id}' to the index file; memory keeps it, the rest of its batch is written")]
+    private partial void LogRecordNotWritten(string id, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Replay of connection {Generation} done: {Stations} stations, {Devices} devices, {Removed} gone while the hub was away")]
     private partial void LogCaughtUp(int generation, int stations, int devices, int removed);

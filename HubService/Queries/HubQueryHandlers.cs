@@ -1,4 +1,5 @@
 using MqttIoT.Hub.Filtering;
+using MqttIoT.Hub.Index;
 using MqttIoT.Sdk;
 using MqttIoT.Sdk.Contract;
 
@@ -10,8 +11,8 @@ internal static class HubQueryHandlers
     public static void Register(HubQueryTable table) => table
         .Map(HubQueryType.ListStations, c => List(c, devices: false))
         .Map(HubQueryType.ListDevices, c => List(c, devices: true))
-        .Map(HubQueryType.GetStation, c => Get(c, devices: false, c.RequireStation()))
-        .Map(HubQueryType.GetDevice, c => Get(c, devices: true, c.RequireDevice()))
+        .Map(HubQueryType.GetStation, GetStation)
+        .Map(HubQueryType.GetDevice, GetDevice)
         .Map(HubQueryType.FindStations, c => Find(c, devices: false))
         .Map(HubQueryType.FindDevices, c => Find(c, devices: true));
 
@@ -22,17 +23,40 @@ internal static class HubQueryHandlers
         var hash = PageToken.Hash(WireName<HubQueryType>.Of(c.Type), station);
         return c.Index.Read(index =>
         {
-            var (ids, next) = QueryEngine.List(index, devices, station, c.Body.After, limit, hash);
-            return new RawJson(RecordWriter.IdPage(ids, next));
+            var (keys, next) = QueryEngine.List(index, devices, station, c.Body.After, limit, hash);
+            return new RawJson(RecordWriter.KeyPage(keys, devices, next));
         });
     }
 
-    private static RawJson Get(HubQueryContext c, bool devices, string id) => c.Index.Read(index =>
-        index.Table(devices).TryGet(id, out var record)
+    private static RawJson GetStation(HubQueryContext c)
+    {
+        var id = c.RequireStation();
+        return c.Index.Read(index => index.Stations.TryGet(new RecordKey(id, null), out var record)
             ? new RawJson(RecordWriter.Record(record, index))
-            : throw (devices
-                ? new IoTException(ErrorCode.UnknownDevice, $"the hub has no record of device '{id}'")
-                : new IoTException(ErrorCode.UnknownStation, $"the hub has no record of station '{id}'")));
+            : throw new IoTException(ErrorCode.UnknownStation, $"the hub has no record of station '{id}'"));
+    }
+
+    /// <summary>A device by id, and by station when given; by id alone it must be held by one station only.</summary>
+    private static RawJson GetDevice(HubQueryContext c)
+    {
+        var id = c.RequireDevice();
+        var station = string.IsNullOrEmpty(c.Body.Station) ? null : c.Body.Station;
+        return c.Index.Read(index =>
+        {
+            if (station is not null)
+                return index.Devices.TryGet(new RecordKey(id, station), out var held)
+                    ? new RawJson(RecordWriter.Record(held, index))
+                    : throw new IoTException(ErrorCode.UnknownDevice, $"the hub has no record of device '{id}' on station '{station}'");
+            var holders = index.Devices.WithId(id).ToList();
+            return holders.Count switch
+            {
+                0 => throw new IoTException(ErrorCode.UnknownDevice, $"the hub has no record of device '{id}'"),
+                1 => new RawJson(RecordWriter.Record(holders[0], index)),
+                _ => throw HubQueryContext.BadRequest($"device id '{id}' is held by {holders.Count} stations " +
+                    $"({string.Join(", ", holders.Select(h => $"'{h.Station}'"))}); name one with 'station'"),
+            };
+        });
+    }
 
     private static RawJson Find(HubQueryContext c, bool devices)
     {

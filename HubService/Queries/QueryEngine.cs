@@ -15,13 +15,13 @@ internal static class QueryEngine
         string? after, int limit, uint queryHash)
     {
         var table = index.Table(devices);
-        (FieldValue Key, string Id)? cursor = after is null ? null : PageToken.Decode(after, queryHash);
+        (FieldValue Key, RecordKey Record)? cursor = after is null ? null : PageToken.Decode(after, queryHash);
         var items = new List<IndexRecord>(Math.Min(limit + 1, 1024));
         if (sort.Field.IsId && ReferenceEquals(filter, Condition.All))
         {
-            foreach (var id in table.Ids(cursor?.Id, sort.Descending))
+            foreach (var k in table.Keys(cursor?.Record, sort.Descending))
             {
-                if (!table.TryGet(id, out var r) || !filter.Matches(r, index)) continue;
+                if (!table.TryGet(k, out var r) || !filter.Matches(r, index)) continue;
                 items.Add(r);
                 if (items.Count > limit) break;
             }
@@ -29,18 +29,19 @@ internal static class QueryEngine
         else
         {
             // Max-heap in the query's order: its top is the worst of the best limit+1 seen so far.
-            var heap = new PriorityQueue<IndexRecord, (FieldValue Key, string Id)>(
-                Comparer<(FieldValue Key, string Id)>.Create((a, b) => sort.Compare(b.Key, b.Id, a.Key, a.Id)));
+            var heap = new PriorityQueue<IndexRecord, (FieldValue Key, RecordKey Record)>(
+                Comparer<(FieldValue Key, RecordKey Record)>.Create((a, b) => sort.Compare(b.Key, b.Record, a.Key, a.Record)));
             foreach (var r in table.Records)
             {
                 // The sort key only when something compares it: most records of a selective filter fail it first.
                 FieldValue? key = null;
-                if (cursor is { } c && sort.Compare(key ??= sort.Field.SortKey(r, index), r.Id, c.Key, c.Id) <= 0) continue;
-                if (heap.Count > limit && heap.TryPeek(out _, out var worst) && sort.Compare(key ??= sort.Field.SortKey(r, index), r.Id, worst.Key, worst.Id) >= 0) continue;
+                var rk = r.Key;
+                if (cursor is { } c && sort.Compare(key ??= sort.Field.SortKey(r, index), rk, c.Key, c.Record) <= 0) continue;
+                if (heap.Count > limit && heap.TryPeek(out _, out var worst) && sort.Compare(key ??= sort.Field.SortKey(r, index), rk, worst.Key, worst.Record) >= 0) continue;
                 if (!filter.Matches(r, index)) continue;
                 key ??= sort.Field.SortKey(r, index);
-                if (heap.Count > limit) heap.EnqueueDequeue(r, (key.Value, r.Id));
-                else heap.Enqueue(r, (key.Value, r.Id));
+                if (heap.Count > limit) heap.EnqueueDequeue(r, (key.Value, rk));
+                else heap.Enqueue(r, (key.Value, rk));
             }
             while (heap.Count > 0) items.Add(heap.Dequeue());
             items.Reverse();
@@ -50,28 +51,29 @@ internal static class QueryEngine
         {
             items.RemoveRange(limit, items.Count - limit);
             var last = items[^1];
-            next = PageToken.Encode(queryHash, sort.Field.SortKey(last, index), last.Id);
+            next = PageToken.Encode(queryHash, sort.Field.SortKey(last, index), last.Key);
         }
         return (items, next);
     }
 
-    public static (List<string> Ids, string? Next) List(HubIndex index, bool devices, string? station, string? after, int limit, uint queryHash)
+    public static (List<RecordKey> Keys, string? Next) List(HubIndex index, bool devices, string? station, string? after, int limit, uint queryHash)
     {
-        var cursor = after is null ? null : PageToken.Decode(after, queryHash).Id;
-        IEnumerable<string> ids;
-        if (station is null) ids = index.Table(devices).Ids(cursor, descending: false);
+        RecordKey? cursor = after is null ? null : PageToken.Decode(after, queryHash).Record;
+        IEnumerable<RecordKey> keys;
+        if (station is null) keys = index.Table(devices).Keys(cursor, descending: false);
         else
         {
-            var held = index.DevicesOf(station).Where(id => cursor is null || string.CompareOrdinal(id, cursor) > 0).ToList();
-            held.Sort(StringComparer.Ordinal);
-            ids = held;
+            var held = index.DevicesOf(station).Select(id => new RecordKey(id, station))
+                .Where(k => cursor is not { } c || k.CompareTo(c) > 0).ToList();
+            held.Sort(RecordKey.Order);
+            keys = held;
         }
-        var page = ids.Take(limit + 1).ToList();
+        var page = keys.Take(limit + 1).ToList();
         string? next = null;
         if (page.Count > limit)
         {
             page.RemoveAt(limit);
-            next = PageToken.Encode(queryHash, FieldValue.Of(page[^1]), page[^1]);
+            next = PageToken.Encode(queryHash, FieldValue.Of(page[^1].Id), page[^1]);
         }
         return (page, next);
     }

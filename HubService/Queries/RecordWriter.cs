@@ -22,11 +22,19 @@ internal static class RecordWriter
         w.WriteEndObject();
     });
 
-    public static byte[] IdPage(IReadOnlyList<string> ids, string? next) => Write(w =>
+    /// <summary>A LIST_* page: station ids, or devices as <c>{"id","station"}</c> (a device id alone is unique only within its station).</summary>
+    public static byte[] KeyPage(IReadOnlyList<RecordKey> keys, bool devices, string? next) => Write(w =>
     {
         w.WriteStartObject();
         w.WriteStartArray("items"u8);
-        foreach (var id in ids) w.WriteStringValue(id);
+        foreach (var k in keys)
+        {
+            if (!devices) { w.WriteStringValue(k.Id); continue; }
+            w.WriteStartObject();
+            w.WriteString("id"u8, k.Id);
+            if (k.Station is not null) w.WriteString("station"u8, k.Station);
+            w.WriteEndObject();
+        }
         w.WriteEndArray();
         if (next is not null) w.WriteString("next"u8, next);
         w.WriteEndObject();

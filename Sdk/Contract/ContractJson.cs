@@ -23,6 +23,7 @@ namespace MqttIoT.Sdk.Contract;
 [JsonSerializable(typeof(Dictionary<string, DeviceProps>))]
 [JsonSerializable(typeof(HubQueryBody))]
 [JsonSerializable(typeof(HubPage<string>))]
+[JsonSerializable(typeof(HubPage<DeviceAddress>))]
 [JsonSerializable(typeof(HubPage<DeviceRecord>))]
 [JsonSerializable(typeof(HubPage<StationRecord>))]
 [JsonSerializable(typeof(DeviceRecord))]

@@ -5,7 +5,7 @@ public sealed record DeviceRecord
 {
     /// <summary>The device id.</summary>
     public required string Id { get; init; }
-    /// <summary>The station that holds it, from its props.</summary>
+    /// <summary>The station that holds it (the station of its topics): with <see cref="Id"/>, what identifies the device.</summary>
     public string? Station { get; init; }
     /// <summary>Whether it is connected now: its availability is <c>online</c> and the record is not stale.</summary>
     public bool Online { get; init; }

@@ -1,7 +1,7 @@
 namespace MqttIoT.Sdk.Contract;
 
 /// <summary>One page of a LIST_* or FIND_* hub query.</summary>
-/// <typeparam name="T">Ids for LIST_*, records for FIND_*.</typeparam>
+/// <typeparam name="T">Station ids or <see cref="DeviceAddress"/>es for LIST_*, records for FIND_*.</typeparam>
 public sealed record HubPage<T>
 {
     /// <summary>The items of this page, in the query's order.</summary>

@@ -8,7 +8,7 @@ namespace MqttIoT.Sdk.Contract;
 /// </summary>
 public sealed record HubQueryBody
 {
-    /// <summary>GET_STATION: the station; LIST_DEVICES: only devices held by this station.</summary>
+    /// <summary>GET_STATION: the station; LIST_DEVICES: only devices held by this station; GET_DEVICE: the station holding the device (needed when several hold its id).</summary>
     public string? Station { get; init; }
     /// <summary>GET_DEVICE: the device.</summary>
     public string? Device { get; init; }

@@ -197,9 +197,11 @@ public sealed class TestEnvironment : IAsyncDisposable
         return client;
     }
 
-    public async Task<RawClient> ConnectRawAsync()
+    /// <summary>A raw MQTT client; with <paramref name="asStation"/> it logs in as that station's gateway (the ACL lets it publish that station's state).</summary>
+    public async Task<RawClient> ConnectRawAsync(string? asStation = null)
     {
-        var raw = await RawClient.ConnectAsync(Port, LoggerFactory, ClientCredentials.User, ClientCredentials.Password);
+        var (user, password) = asStation is null ? ClientCredentials : GatewayCredentials(asStation);
+        var raw = await RawClient.ConnectAsync(Port, LoggerFactory, user, password);
         raw.Diagnostics = Logs;
         _owned.Add(raw);
         return raw;

@@ -46,6 +46,9 @@ public sealed class SimulatedDevice : IDeviceBackend
 
     internal bool Connected { get; set; }
 
+    /// <summary>Gone for good (<see cref="SimulatedStation.RemoveDevice"/>): no longer known, never revealed again.</summary>
+    internal bool Removed { get; set; }
+
     /// <summary>How many writes were applied; tests use it to see that an expired request was not executed.</summary>
     public int AppliedWrites { get; private set; }
 

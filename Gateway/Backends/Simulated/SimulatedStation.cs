@@ -71,8 +71,8 @@ public sealed class SimulatedStation : IStationBackend
                 Started = _started,
                 DiscoveryEnabled = _discoveryEnabled,
                 Discovering = _discovery is not null,
-                KnownDevices = _revealed,
-                ConnectedDevices = _all.Take(_revealed).Count(d => d.Connected),
+                KnownDevices = Known().Count(),
+                ConnectedDevices = Known().Count(d => d.Connected),
                 Attributes = new JsonObject { ["deviceCount"] = _all.Length, ["seed"] = _options.Seed },
             };
         }
@@ -82,26 +82,49 @@ public sealed class SimulatedStation : IStationBackend
     public IDeviceBackend? FindDevice(string device)
     {
         if (!_byId.TryGetValue(device, out var d)) return null;
-        lock (_lock) return d.Index <= _revealed ? d : null;
+        lock (_lock) return d.Index <= _revealed && !d.Removed ? d : null;
     }
 
     /// <inheritdoc />
     public IReadOnlyList<IDeviceBackend> GetKnownDevices()
     {
-        lock (_lock) return _all[.._revealed];
+        lock (_lock) return Known().ToArray();
     }
 
     /// <inheritdoc />
     public IReadOnlyList<IDeviceBackend> GetConnectedDevices()
     {
-        lock (_lock) return _all.Take(_revealed).Where(d => d.Connected).ToArray();
+        lock (_lock) return Known().Where(d => d.Connected).ToArray();
     }
 
     /// <inheritdoc />
     public IReadOnlyList<IDeviceBackend> GetDiscoveredDevices()
     {
-        lock (_lock) return _all.Take(_revealed).Where(d => !d.Connected).ToArray();
+        lock (_lock) return Known().Where(d => !d.Connected).ToArray();
     }
+
+    /// <summary>
+    /// A known device leaves for good (taken away, unpaired): it is disconnected if it was, the station forgets it, and
+    /// the gateway clears its retained props and availability (the sink's <see cref="IBackendEventSink.OnDeviceRemoved"/>),
+    /// which is how the hub and everyone else learn it is gone. The contract has no removal event. False when the
+    /// station holds no such device.
+    /// </summary>
+    public bool RemoveDevice(string device)
+    {
+        if (FindDevice(device) is not SimulatedDevice d) return false;
+        SetConnected(d, false);
+        lock (_lock)
+        {
+            if (d.Removed) return false;
+            d.Removed = true;
+        }
+        _sink?.OnDeviceRemoved(d.Id);
+        _sink?.OnStationEvent(StationEventType.PropsChanged);
+        return true;
+    }
+
+    // Under _lock.
+    private IEnumerable<SimulatedDevice> Known() => _all.Take(_revealed).Where(d => !d.Removed);
 
     /// <inheritdoc />
     public Task StartAsync(CancellationToken cancellationToken)
