@@ -55,8 +55,58 @@ public partial class TopicsDocTests
     {
         Doc.Should().Contain($"`{Wire.StatusProperty}`").And.Contain($"`{Wire.ErrorCodeProperty}`")
             .And.Contain($"`{Wire.StatusOk}`").And.Contain($"`{Wire.StatusError}`")
-            .And.Contain($"`{Wire.Online}`").And.Contain($"`{Wire.Offline}`")
+            .And.Contain($"`{Wire.Online}`").And.Contain($"`{Wire.Offline}`").And.Contain($"`{Wire.TimeoutProperty}`")
             .And.Contain(new TopicTree("{root}").HubQueriesSharedFilter);
+    }
+
+    /// <summary>The request and query tables whose second column names the options, and the body type that carries them.</summary>
+    public static TheoryData<string, string> OptionSections => new()
+    {
+        { "Station requests", nameof(RequestBody) },
+        { "Station queries", nameof(RequestBody) },
+        { "Device requests", nameof(RequestBody) },
+        { "Hub queries", nameof(HubQueryBody) },
+    };
+
+    [Theory]
+    [MemberData(nameof(OptionSections))]
+    public void Every_option_a_table_names_is_a_field_of_the_body_the_code_reads(string section, string body)
+    {
+        var fields = BodyFields(body);
+        var rows = OptionRows(Section(section)).ToList();
+        rows.Should().NotBeEmpty();
+        foreach (var (type, options) in rows)
+        foreach (Match option in CodeSpan().Matches(options).Where(m => !JsonLiterals.Contains(m.Groups[1].Value)))
+            fields.Should().Contain(option.Groups[1].Value, $"topics.md's \"{section}\" gives {type} the option `{option.Groups[1].Value}`");
+    }
+
+    [Fact]
+    public void Every_field_of_a_body_is_an_option_of_some_type_in_topics_md()
+    {
+        foreach (var body in new[] { nameof(RequestBody), nameof(HubQueryBody) })
+        {
+            var documented = OptionSections.Where(row => (string)row[1] == body)
+                .SelectMany(row => OptionRows(Section((string)row[0])))
+                .SelectMany(r => CodeSpan().Matches(r.Options).Select(m => m.Groups[1].Value)).Except(JsonLiterals).ToHashSet(StringComparer.Ordinal);
+            // The MQTT 3.1.1 fallback's reply address is documented in its own section.
+            var fields = BodyFields(body).Except(["responseTopic", "correlationId"]);
+            fields.Should().OnlyContain(f => documented.Contains(f), $"every field of {body} is an option some type of topics.md names");
+        }
+    }
+
+    private static readonly string[] JsonLiterals = ["true", "false", "null"];
+
+    private static HashSet<string> BodyFields(string body)
+    {
+        var type = body == nameof(RequestBody) ? typeof(RequestBody) : typeof(HubQueryBody);
+        return ContractJson.Default.GetTypeInfo(type)!.Properties.Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
+    }
+
+    /// <summary>(type, options cell) of each row of a section's first table.</summary>
+    private static IEnumerable<(string Type, string Options)> OptionRows(string section)
+    {
+        var end = section.IndexOf("\n### ", StringComparison.Ordinal);
+        return OptionsCell().Matches(end < 0 ? section : section[..end]).Select(m => (m.Groups[1].Value, m.Groups[2].Value));
     }
 
     private static IEnumerable<string> HandlerNames(ParsedTopic t) => (t.Scope, t.Kind) switch
@@ -91,6 +141,12 @@ public partial class TopicsDocTests
 
     [GeneratedRegex(@"^\| `([^`]+)`[^|]* \| `([^`]+)` \|$", RegexOptions.Multiline)]
     private static partial Regex TwoCells();
+
+    [GeneratedRegex(@"^\| `([A-Z_]+)` \| ([^|]*) \|", RegexOptions.Multiline)]
+    private static partial Regex OptionsCell();
+
+    [GeneratedRegex(@"`([a-z][A-Za-z]*)`")]
+    private static partial Regex CodeSpan();
 
     [GeneratedRegex(@"-t '([^']+)'")]
     private static partial Regex ExampleTopic();
