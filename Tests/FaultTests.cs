@@ -54,6 +54,36 @@ public class FaultTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Notifications_raised_while_the_gateway_is_briefly_away_are_all_delivered_when_it_is_back()
+    {
+        // The gateway reconnects at once, so the gap lasts one connect: a counter ticking every 2 ms fills it.
+        await using var env = await TestEnvironment.StartAsync(o => o.NotifyInterval = TimeSpan.FromMilliseconds(2));
+        var client = await env.ConnectClientAsync();
+        var device = client.GetDevice("sim-1", "dev-0001");
+        var seen = new HashSet<long>();
+        long Value(Sdk.DeviceEvent n) => long.Parse(Encoding.UTF8.GetString(n.Value!), CultureInfo.InvariantCulture);
+        await using var notes = await device.SubscribeToNotificationsAsync("counter");
+        await device.EnableNotificationsAsync("counter");
+        var first = Value(await notes.WaitForAsync(_ => true));
+        seen.Add(first);
+
+        await env.Gateway.DropConnectionAsync();
+        var away = (await CountersAsync(env, ["dev-0001"]))["dev-0001"];
+        await Deadline.UntilAsync(() => Task.FromResult(env.Gateway.IsConnected), "the gateway reconnects");
+        var back = (await CountersAsync(env, ["dev-0001"]))["dev-0001"];
+        var expected = Enumerable.Range((int)first, (int)(back + 11 - first)).Select(v => (long)v).ToList();
+        // Fails at the deadline if one is missing, naming what came last.
+        await notes.WaitForAsync(n =>
+        {
+            seen.Add(Value(n));
+            return expected.All(seen.Contains);
+        }, TimeSpan.FromSeconds(30));
+        output.WriteLine($"{back - away} notifications raised while the gateway was away, {seen.Count} received");
+        (back - away).Should().BePositive("notifications were raised while the gateway was away");
+        env.Gateway.DroppedNotifications.Should().Be(0);
+    }
+
+    [Fact]
     public async Task A_gateway_killed_with_sigkill_goes_offline_through_its_will_within_one_and_a_half_keep_alives_and_the_hub_marks_it_and_its_devices_offline()
     {
         await using var env = await TestEnvironment.StartAsync(gateway: false, users: ["sim-9"]);
