@@ -54,9 +54,13 @@ public sealed class HostProcess : IAsyncDisposable
 
     /// <summary>Waits until the process accepts TCP connections on <paramref name="port"/> (a broker has no other readiness signal).</summary>
     public Task WaitUntilListeningAsync(int port, TimeSpan? timeout = null) =>
+        WaitUntilListeningAsync(_process, port, () => string.Join('\n', Output), timeout ?? TimeSpan.FromSeconds(30));
+
+    /// <summary>Waits until <paramref name="process"/> accepts TCP connections on <paramref name="port"/>, failing if it exits first.</summary>
+    public static Task WaitUntilListeningAsync(Process process, int port, Func<string> log, TimeSpan timeout) =>
         Deadline.UntilAsync(async () =>
         {
-            if (_process.HasExited) throw new InvalidOperationException($"the process exited with {_process.ExitCode}:\n{string.Join('\n', Output)}");
+            if (process.HasExited) throw new InvalidOperationException($"{process.StartInfo.FileName} exited with {process.ExitCode}:\n{log()}");
             try
             {
                 using var probe = new TcpClient();
@@ -64,7 +68,7 @@ public sealed class HostProcess : IAsyncDisposable
                 return true;
             }
             catch (SocketException) { return false; }
-        }, $"process {_process.Id} listening on {port}", timeout ?? TimeSpan.FromSeconds(30));
+        }, $"{process.StartInfo.FileName} listening on {port}", timeout);
 
     /// <summary>kill -9: no shutdown code runs, files are left as the crash left them.</summary>
     public async Task KillAsync()

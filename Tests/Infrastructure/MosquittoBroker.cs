@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net.Sockets;
 using System.Text;
 
 namespace MqttIoT.Tests.Infrastructure;
@@ -119,19 +118,8 @@ public sealed class MosquittoBroker : IAsyncDisposable
         _process.Dispose();
     }
 
-    private Task WaitUntilListeningAsync(int port) =>
-        // Mosquitto says nothing machine-readable when it is ready: the listening socket is the signal.
-        Deadline.UntilAsync(async () =>
-        {
-            if (_process.HasExited) throw new InvalidOperationException($"mosquitto exited with {_process.ExitCode}:\n{Log}");
-            try
-            {
-                using var probe = new TcpClient();
-                await probe.ConnectAsync(System.Net.IPAddress.Loopback, port);
-                return true;
-            }
-            catch (SocketException) { return false; }
-        }, $"mosquitto listening on {port}", TimeSpan.FromSeconds(10));
+    // Mosquitto says nothing machine-readable when it is ready: the listening socket is the signal.
+    private Task WaitUntilListeningAsync(int port) => HostProcess.WaitUntilListeningAsync(_process, port, () => Log, TimeSpan.FromSeconds(10));
 
     /// <summary>Writes a password file with the real mosquitto_passwd: every user gets <see cref="Password"/>.</summary>
     public static async Task WritePasswordFileAsync(string path, IEnumerable<string> users)
