@@ -98,7 +98,7 @@ public class LoadTests(ITestOutputHelper output)
         {
             for (var i = worker; running.Elapsed < Duration; i += 8)
             {
-                var (station, id) = all[i * 7919 % all.Length];
+                var (station, id) = all[(int)((long)i * 7919 % all.Length)];
                 var device = requester.GetDevice(station, id);
                 Interlocked.Increment(ref sent);
                 try
