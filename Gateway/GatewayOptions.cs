@@ -26,7 +26,7 @@ public sealed class GatewayOptions
     public TimeSpan DuplicateWindow { get; set; } = TimeSpan.FromMinutes(5);
     /// <summary>How many recent replies are remembered at most.</summary>
     public int MaxRememberedReplies { get; set; } = 20_000;
-    /// <summary>Outgoing events queued before notifications are dropped (state is never dropped).</summary>
+    /// <summary>Outgoing events queued (also while the broker is away) before notifications are dropped (state is never dropped).</summary>
     public int MaxQueuedEvents { get; set; } = 100_000;
 
     /// <summary>Throws when the options cannot work.</summary>

@@ -61,6 +61,15 @@ public sealed partial class GatewayService : IAsyncDisposable
     /// <summary>Whether the broker connection is up.</summary>
     public bool IsConnected => _session.IsConnected;
 
+    /// <summary>NOTIFIED events the broker acknowledged (PUBACK): what this gateway has sent, for counting at the other end.</summary>
+    public long AcknowledgedNotifications => _publisher.AcknowledgedNotifications;
+
+    /// <summary>Notifications dropped because more than <see cref="GatewayOptions.MaxQueuedEvents"/> waited for the broker.</summary>
+    public long DroppedNotifications => _publisher.DroppedNotifications;
+
+    /// <summary>Events published again after a lost connection took their acknowledgement (a subscriber may see them twice).</summary>
+    public long RetriedEvents => _publisher.RetriedEvents;
+
     /// <summary>Connects (retrying until the broker answers or the token is cancelled), then starts the station.</summary>
     public async Task StartAsync(CancellationToken cancellationToken)
     {

@@ -20,6 +20,13 @@ public sealed class IoTHubClientOptions
     public string? Password { get; set; }
     /// <summary>Deadline of a request when the call gives none; also its MessageExpiryInterval (rounded up to seconds).</summary>
     public TimeSpan DefaultTimeout { get; set; } = TimeSpan.FromSeconds(10);
+    /// <summary>
+    /// How long the broker keeps this client's session (its subscriptions, and the events and replies that arrive
+    /// meanwhile, at QoS 1) after the connection drops; zero (the default) starts clean on every connect. Needs a
+    /// fixed <see cref="ClientId"/>. A broker that restarts keeps sessions only if it persists them (Mosquitto with
+    /// persistence does, up to its last save; the embedded broker does not).
+    /// </summary>
+    public TimeSpan SessionExpiry { get; set; } = TimeSpan.Zero;
     /// <summary>Events buffered per subscription; a subscription read more slowly drops its oldest (<see cref="EventSubscription{T}.Dropped"/>).</summary>
     public int EventBufferSize { get; set; } = 10_000;
 
@@ -34,7 +41,7 @@ public sealed class IoTHubClientOptions
 
     internal MqttSessionOptions ToSessionOptions() => new()
     {
-        Host = Host, Port = Port, ClientId = ClientId, Username = Username, Password = Password,
+        Host = Host, Port = Port, ClientId = ClientId, Username = Username, Password = Password, SessionExpiry = SessionExpiry,
         UseTls = UseTls, TlsCaFile = TlsCaFile, TlsClientCertificateFile = TlsClientCertificateFile, TlsClientKeyFile = TlsClientKeyFile,
     };
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using MqttIoT.Sdk.Contract;
@@ -22,35 +21,22 @@ public class BadInputMemoryTests(ITestOutputHelper output)
         await using var env = await TestEnvironment.StartAsync(gateway: false, users: ["sim-8"]);
         var raw = await env.ConnectRawAsync();
         await raw.SubscribeAsync("iot/v1/stations/sim-8/availability");
-        var gatewayDll = Path.Combine(MosquittoBroker.RepositoryRoot, "Gateway", "bin", "Debug", "net10.0", "MqttIoT.Gateway.dll");
         var (user, password) = env.GatewayCredentials("sim-8");
-        using var gateway = Process.Start(new ProcessStartInfo("dotnet",
-            [gatewayDll, "--port", env.Port.ToString(CultureInfo.InvariantCulture), "--station", "sim-8", "--devices", "3", "--username", user!, "--password", password!])
-        { RedirectStandardOutput = true, RedirectStandardError = true })!;
-        gateway.OutputDataReceived += (_, _) => { };
-        gateway.ErrorDataReceived += (_, _) => { };
-        gateway.BeginOutputReadLine();
-        gateway.BeginErrorReadLine();
-        try
-        {
-            await raw.NextAsync(m => Encoding.UTF8.GetString(m.Payload) == Wire.Online, TimeSpan.FromSeconds(30));
-            var random = new Random(20261202);
-            await BurstAsync(raw, random); // warms up every path: what is left after it is the working set
-            var first = ResidentBytes(gateway.Id);
-            await BurstAsync(raw, random);
-            var second = ResidentBytes(gateway.Id);
-            output.WriteLine($"gateway resident memory: {first / 1e6:0.0} MB after the first {Burst} bad requests, {second / 1e6:0.0} MB after the next {Burst}");
+        await using var gateway = HostProcess.StartGateway("--port", HostProcess.Number(env.Port), "--station", "sim-8", "--devices", "3",
+            "--username", user!, "--password", password!);
+        await raw.NextAsync(m => Encoding.UTF8.GetString(m.Payload) == Wire.Online, TimeSpan.FromSeconds(30));
+        var random = new Random(20261202);
+        await BurstAsync(raw, random); // warms up every path: what is left after it is the working set
+        var first = ResidentBytes(gateway.Id);
+        await BurstAsync(raw, random);
+        var second = ResidentBytes(gateway.Id);
+        output.WriteLine($"gateway resident memory: {first / 1e6:0.0} MB after the first {Burst} bad requests, {second / 1e6:0.0} MB after the next {Burst}");
 
-            // A leak that kept anything per bad request would keep far more than this: the 750 oversized bodies of a burst alone are ~56 MB.
-            (second - first).Should().BeLessThan(32_000_000, "the second burst of bad input must not grow the gateway");
-            var reply = await raw.RequestAsync("iot/v1/stations/sim-8/devices/dev-0001/requests/READ_VALUE", """{"key":"setpoint"}"""u8.ToArray());
-            reply.UserProperty(Wire.StatusProperty).Should().Be(Wire.StatusOk);
-            gateway.HasExited.Should().BeFalse();
-        }
-        finally
-        {
-            if (!gateway.HasExited) gateway.Kill();
-        }
+        // A leak that kept anything per bad request would keep far more than this: the 750 oversized bodies of a burst alone are ~56 MB.
+        (second - first).Should().BeLessThan(32_000_000, "the second burst of bad input must not grow the gateway");
+        var reply = await raw.RequestAsync("iot/v1/stations/sim-8/devices/dev-0001/requests/READ_VALUE", """{"key":"setpoint"}"""u8.ToArray());
+        reply.UserProperty(Wire.StatusProperty).Should().Be(Wire.StatusOk);
+        gateway.HasExited.Should().BeFalse();
     }
 
     /// <summary>Burst bad requests, a wave at a time, each answered BAD_REQUEST: oversized, random bytes, deep nesting, wrong types.</summary>

@@ -94,7 +94,7 @@ public class HubDurabilityTests(ITestOutputHelper output)
         // Retained (the restart rebuilds from them), props only: see the burst test on the embedded broker's retained cost.
         const int total = 6_000;
 
-        await using (var first = HubProcess.Start(env.Port, dir, "--batch", "500", "--batch-ms", "20"))
+        await using (var first = HostProcess.StartHub(env.Port, dir, "--batch", "500", "--batch-ms", "20"))
         {
             await Deadline.UntilAsync(async () => await HubAnswersAsync(client), "the child hub answers", TimeSpan.FromSeconds(30));
             await PublishDevicesAsync(raw, "burst", 0, total / 2, availability: false);
@@ -107,7 +107,7 @@ public class HubDurabilityTests(ITestOutputHelper output)
         afterCrash.Count.Should().BeLessThanOrEqualTo(total / 2);
 
         await PublishDevicesAsync(raw, "burst", total / 2, total / 2, withStation: false, availability: false);
-        await using var second = HubProcess.Start(env.Port, dir, "--batch", "500", "--batch-ms", "20");
+        await using var second = HostProcess.StartHub(env.Port, dir, "--batch", "500", "--batch-ms", "20");
         await Deadline.UntilAsync(async () => await HubAnswersAsync(client) && await CountDevicesAsync(client) == total, "restarted hub has every device",
             TimeSpan.FromSeconds(40));
         await second.StopAsync();

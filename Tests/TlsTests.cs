@@ -56,7 +56,7 @@ public class TlsTests
     {
         var certificates = await DevelopmentCertificates.EnsureAsync();
         await using var env = await TestEnvironment.StartAsync();
-        await using var hub = HubProcess.Start(env.TlsPort, Path.Combine(env.DataDirectory, "hub"),
+        await using var hub = HostProcess.StartHub(env.TlsPort, Path.Combine(env.DataDirectory, "hub"),
             "--ca-file", Path.Combine(certificates, "ca.crt"), "--username", "hub", "--password", MosquittoBroker.Password);
         var client = await env.ConnectClientAsync(TimeSpan.FromSeconds(2));
 

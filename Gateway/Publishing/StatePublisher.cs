@@ -14,6 +14,9 @@ namespace MqttIoT.Gateway.Publishing;
 /// The backend's event sink and the gateway's only publisher of events and state. Backend calls are queued and
 /// return at once; one loop drains the queue in order, publishes events, and keeps retained props and
 /// availability equal to the backend's state, publishing only what changed (and PROPS_CHANGED when it did).
+/// While the broker is away, events wait in the queue (up to <see cref="GatewayOptions.MaxQueuedEvents"/>
+/// notifications); an event whose PUBACK never came because the connection dropped is published again after the
+/// reconnect (at least once: a subscriber may see it twice). Retained state is not retried: it is all republished.
 /// </summary>
 internal sealed partial class StatePublisher : IBackendEventSink
 {
@@ -31,9 +34,15 @@ internal sealed partial class StatePublisher : IBackendEventSink
     private readonly TimeProvider _time;
     private readonly Channel<Outbound> _queue = Channel.CreateUnbounded<Outbound>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Dictionary<string, byte[]> _published = new(StringComparer.Ordinal);
-    private readonly Queue<Task> _inFlight = new();
+    private readonly Queue<(Task Publish, PublishEvent? Event)> _inFlight = new();
+    // Events whose publish failed with the connection: sent again, oldest first, once the broker is back.
+    private readonly Queue<PublishEvent> _retry = new();
+    // Completed (and replaced) by every (re)connect; the loop waits on it while the broker is away.
+    private TaskCompletionSource _connected = NewSignal();
     private int _queuedEvents;
     private long _droppedNotifications;
+    private long _retriedEvents;
+    private long _acknowledgedNotifications;
 
     public StatePublisher(IStationBackend station, MqttSession session, TopicTree topics, GatewayOptions options, ILogger logger, TimeProvider time)
     {
@@ -80,8 +89,21 @@ internal sealed partial class StatePublisher : IBackendEventSink
 
     public void OnDeviceRemoved(string device) => Enqueue(new RemoveDevice(device));
 
-    /// <summary>Publishes availability and every retained topic again (after a (re)connect: the broker may have lost them).</summary>
-    public void RepublishAll() => Enqueue(RepublishEverything.Instance);
+    /// <summary>Notifications the broker acknowledged (PUBACK).</summary>
+    public long AcknowledgedNotifications => Interlocked.Read(ref _acknowledgedNotifications);
+
+    /// <summary>Events published again after a lost connection took their PUBACK.</summary>
+    public long RetriedEvents => Interlocked.Read(ref _retriedEvents);
+
+    /// <summary>
+    /// After a (re)connect: publishes availability and every retained topic again (the broker may have lost them)
+    /// and lets events that waited for the broker go.
+    /// </summary>
+    public void RepublishAll()
+    {
+        Enqueue(RepublishEverything.Instance);
+        Interlocked.Exchange(ref _connected, NewSignal()).TrySetResult();
+    }
 
     /// <summary>Marks the station and its connected devices offline (graceful shutdown) and waits until it is sent.</summary>
     public async Task PublishOfflineAsync(CancellationToken cancellationToken)
@@ -105,12 +127,14 @@ internal sealed partial class StatePublisher : IBackendEventSink
                 while (batch.Count < BatchSize && reader.TryRead(out var item)) batch.Add(item);
                 foreach (var item in batch)
                 {
+                    if (!_session.IsConnected || _retry.Count > 0) await RecoverAsync(cancellationToken).ConfigureAwait(false);
                     try { await ProcessAsync(item, cancellationToken).ConfigureAwait(false); }
                     catch (Sdk.IoTException ex) { LogPublishFailed(ex.Message); } // lost broker: state is republished on reconnect
                     catch (MQTTnet.Exceptions.MqttCommunicationException ex) { LogPublishFailed(ex.Message); }
                 }
                 // The queue was empty (a short batch): wait for the PUBACKs, so that failures are logged while they are news.
                 if (batch.Count < BatchSize) await DrainAsync().ConfigureAwait(false);
+                if (_retry.Count > 0) await RecoverAsync(cancellationToken).ConfigureAwait(false); // nothing else would wake the loop for them
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested) { }
@@ -118,12 +142,55 @@ internal sealed partial class StatePublisher : IBackendEventSink
 
     private void Enqueue(Outbound item) => _queue.Writer.TryWrite(item);
 
-    /// <summary>Starts a publish; waits only when <see cref="MaxInFlight"/> are unacknowledged.</summary>
-    private async Task PublishAsync(MqttApplicationMessage message, CancellationToken cancellationToken)
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>
+    /// Waits until the broker is back, then publishes the events the lost connection took, until none is left
+    /// (the connection may drop again meanwhile).
+    /// </summary>
+    private async Task RecoverAsync(CancellationToken cancellationToken)
     {
-        _inFlight.Enqueue(_session.PublishAsync(message, cancellationToken));
+        while (true)
+        {
+            await WaitUntilConnectedAsync(cancellationToken).ConfigureAwait(false);
+            await DrainAsync().ConfigureAwait(false); // failures of the old connection join the retry queue
+            if (_retry.Count == 0) return;
+            var count = _retry.Count;
+            LogRetrying(count);
+            for (int i = 0; i < count; i++)
+            {
+                var e = _retry.Dequeue();
+                Interlocked.Decrement(ref _queuedEvents);
+                Interlocked.Increment(ref _retriedEvents);
+                await PublishEventAsync(e, cancellationToken).ConfigureAwait(false);
+            }
+            await DrainAsync().ConfigureAwait(false);
+            if (_retry.Count == 0) return;
+        }
+    }
+
+    private async Task WaitUntilConnectedAsync(CancellationToken cancellationToken)
+    {
+        while (!_session.IsConnected)
+        {
+            // Read the signal before checking again: a connect in between replaces it after completing this one.
+            var connected = Volatile.Read(ref _connected);
+            if (_session.IsConnected) return;
+            await connected.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Starts a publish; waits only when <see cref="MaxInFlight"/> are unacknowledged.</summary>
+    private async Task PublishAsync(MqttApplicationMessage message, CancellationToken cancellationToken, PublishEvent? e = null)
+    {
+        _inFlight.Enqueue((_session.PublishAsync(message, cancellationToken), e));
         while (_inFlight.Count > MaxInFlight) await ObserveOldestAsync().ConfigureAwait(false);
     }
+
+    private Task PublishEventAsync(PublishEvent e, CancellationToken cancellationToken) =>
+        PublishAsync(new MqttApplicationMessageBuilder()
+            .WithTopic(e.Topic).WithPayload(e.Payload).WithContentType(Wire.JsonContentType)
+            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build(), cancellationToken, e);
 
     private async Task DrainAsync()
     {
@@ -132,9 +199,19 @@ internal sealed partial class StatePublisher : IBackendEventSink
 
     private async Task ObserveOldestAsync()
     {
-        try { await _inFlight.Dequeue().ConfigureAwait(false); }
-        catch (Sdk.IoTException ex) { LogPublishFailed(ex.Message); } // lost broker: state is republished on reconnect
-        catch (MQTTnet.Exceptions.MqttCommunicationException ex) { LogPublishFailed(ex.Message); }
+        var (publish, e) = _inFlight.Dequeue();
+        try
+        {
+            await publish.ConfigureAwait(false);
+            if (e is { Notification: true }) Interlocked.Increment(ref _acknowledgedNotifications);
+        }
+        // Lost broker: state is republished on reconnect, an event is sent again.
+        catch (Exception ex) when (ex is Sdk.IoTException or MQTTnet.Exceptions.MqttCommunicationException)
+        {
+            if (e is null) { LogPublishFailed(ex.Message); return; }
+            Interlocked.Increment(ref _queuedEvents);
+            _retry.Enqueue(e);
+        }
         catch (OperationCanceledException) { } // cancelled by the gateway stopping
     }
 
@@ -147,7 +224,7 @@ internal sealed partial class StatePublisher : IBackendEventSink
         }
         var message = new EventMessage { Type = type, Station = _station.Id, Device = device, Key = key, Timestamp = _time.GetUtcNow(), Data = data };
         Interlocked.Increment(ref _queuedEvents);
-        Enqueue(new PublishEvent(topic, JsonSerializer.SerializeToUtf8Bytes(message, ContractJson.Default.EventMessage)));
+        Enqueue(new PublishEvent(topic, JsonSerializer.SerializeToUtf8Bytes(message, ContractJson.Default.EventMessage), notification));
     }
 
     private async Task ProcessAsync(Outbound item, CancellationToken cancellationToken)
@@ -156,9 +233,7 @@ internal sealed partial class StatePublisher : IBackendEventSink
         {
             case PublishEvent e:
                 Interlocked.Decrement(ref _queuedEvents);
-                await PublishAsync(new MqttApplicationMessageBuilder()
-                    .WithTopic(e.Topic).WithPayload(e.Payload).WithContentType(Wire.JsonContentType)
-                    .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build(), cancellationToken).ConfigureAwait(false);
+                await PublishEventAsync(e, cancellationToken).ConfigureAwait(false);
                 break;
             case RefreshStation:
                 await PublishStationAsync(force: false, cancellationToken).ConfigureAwait(false);
@@ -227,7 +302,7 @@ internal sealed partial class StatePublisher : IBackendEventSink
     }
 
     private abstract record Outbound;
-    private sealed record PublishEvent(string Topic, byte[] Payload) : Outbound;
+    private sealed record PublishEvent(string Topic, byte[] Payload, bool Notification) : Outbound;
     private sealed record RefreshStation : Outbound { public static readonly RefreshStation Instance = new(); }
     private sealed record RefreshDevice(string Device) : Outbound;
     private sealed record RemoveDevice(string Device) : Outbound;
@@ -235,6 +310,9 @@ internal sealed partial class StatePublisher : IBackendEventSink
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Publish failed (state is republished after reconnect): {Error}")]
     private partial void LogPublishFailed(string error);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Publishing again {Count} events whose acknowledgement the lost connection took")]
+    private partial void LogRetrying(int count);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Over {Max} events queued: dropping notifications until the broker catches up")]
     private partial void LogDroppingNotifications(int max);

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net.Sockets;
 using System.Text;
 
 namespace MqttIoT.Tests.Infrastructure;
@@ -16,10 +15,13 @@ public sealed class MosquittoBroker : IAsyncDisposable
     private readonly Process _process;
     private readonly StringBuilder _log;
 
-    private MosquittoBroker(Process process, StringBuilder log)
+    private readonly string _dataDirectory;
+
+    private MosquittoBroker(Process process, StringBuilder log, string dataDirectory)
     {
         _process = process;
         _log = log;
+        _dataDirectory = dataDirectory;
     }
 
     /// <summary>What Mosquitto printed, for failure messages.</summary>
@@ -31,7 +33,9 @@ public sealed class MosquittoBroker : IAsyncDisposable
     public static string RepositoryRoot { get; } = FindRepositoryRoot();
 
     /// <summary>Writes the configuration and password file into <paramref name="directory"/>, starts Mosquitto and waits until it accepts connections.</summary>
-    public static async Task<MosquittoBroker> StartAsync(int port, string directory, IEnumerable<string> users, int tlsPort = 0, bool requireClientCertificate = false)
+    /// <param name="autosaveInterval">Overrides the file's autosave_interval (seconds between saves of the persistence file).</param>
+    public static async Task<MosquittoBroker> StartAsync(int port, string directory, IEnumerable<string> users, int tlsPort = 0, int? autosaveInterval = null,
+        bool requireClientCertificate = false)
     {
         Directory.CreateDirectory(directory);
         if (tlsPort == 0) tlsPort = FreePort.Next();
@@ -41,7 +45,7 @@ public sealed class MosquittoBroker : IAsyncDisposable
         var passwd = Path.Combine(directory, "passwd");
         await WritePasswordFileAsync(passwd, users);
         var config = Path.Combine(directory, "mosquitto.conf");
-        await File.WriteAllTextAsync(config, Configuration(port, tlsPort, data, passwd, certificates, requireClientCertificate));
+        await File.WriteAllTextAsync(config, Configuration(port, tlsPort, data, passwd, certificates, autosaveInterval, requireClientCertificate));
 
         var log = new StringBuilder();
         var process = new Process
@@ -61,7 +65,7 @@ public sealed class MosquittoBroker : IAsyncDisposable
         }
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var broker = new MosquittoBroker(process, log);
+        var broker = new MosquittoBroker(process, log, data);
         await broker.WaitUntilListeningAsync(port);
         return broker;
     }
@@ -70,7 +74,8 @@ public sealed class MosquittoBroker : IAsyncDisposable
     /// The repository's mosquitto.conf with this instance's port, folder and password file; with
     /// <paramref name="requireClientCertificate"/>, the TLS listener also asks clients for a certificate from the CA, as the file's comment says.
     /// </summary>
-    public static string Configuration(int port, int tlsPort, string dataDirectory, string passwordFile, string certificates, bool requireClientCertificate = false)
+    public static string Configuration(int port, int tlsPort, string dataDirectory, string passwordFile, string certificates, int? autosaveInterval = null,
+        bool requireClientCertificate = false)
     {
         int listeners = 0;
         var lines = File.ReadAllLines(Path.Combine(RepositoryRoot, "mosquitto.conf")).Select(line => line.Split(' ')[0] switch
@@ -83,6 +88,7 @@ public sealed class MosquittoBroker : IAsyncDisposable
             "persistence_location" => $"persistence_location {dataDirectory}",
             "password_file" => $"password_file {passwordFile}",
             "acl_file" => $"acl_file {Path.Combine(RepositoryRoot, line.Split(' ', 2)[1])}",
+            "autosave_interval" when autosaveInterval is { } seconds => $"autosave_interval {seconds}",
             _ => line,
         }).ToList();
         // Run as root, Mosquitto drops to the "mosquitto" user, which cannot write the test's folder.
@@ -100,11 +106,16 @@ public sealed class MosquittoBroker : IAsyncDisposable
         catch (OperationCanceledException) { _process.Kill(); }
     }
 
-    /// <summary>Kills Mosquitto at once (SIGKILL), as a crash would.</summary>
-    public void Kill()
+    /// <summary>Kills Mosquitto at once (SIGKILL), as a crash would, and waits until it is gone.</summary>
+    public async Task KillAsync()
     {
-        if (!_process.HasExited) _process.Kill();
+        if (_process.HasExited) return;
+        _process.Kill();
+        await _process.WaitForExitAsync(Deadline.Token());
     }
+
+    /// <summary>Mosquitto's persistence file (written every autosave_interval and at a clean exit).</summary>
+    public string PersistenceFile => Path.Combine(_dataDirectory, "mosquitto.db");
 
     public async ValueTask DisposeAsync()
     {
@@ -112,19 +123,8 @@ public sealed class MosquittoBroker : IAsyncDisposable
         _process.Dispose();
     }
 
-    private Task WaitUntilListeningAsync(int port) =>
-        // Mosquitto says nothing machine-readable when it is ready: the listening socket is the signal.
-        Deadline.UntilAsync(async () =>
-        {
-            if (_process.HasExited) throw new InvalidOperationException($"mosquitto exited with {_process.ExitCode}:\n{Log}");
-            try
-            {
-                using var probe = new TcpClient();
-                await probe.ConnectAsync(System.Net.IPAddress.Loopback, port);
-                return true;
-            }
-            catch (SocketException) { return false; }
-        }, $"mosquitto listening on {port}", TimeSpan.FromSeconds(10));
+    // Mosquitto says nothing machine-readable when it is ready: the listening socket is the signal.
+    private Task WaitUntilListeningAsync(int port) => HostProcess.WaitUntilListeningAsync(_process, port, () => Log, TimeSpan.FromSeconds(10));
 
     /// <summary>Writes a password file with the real mosquitto_passwd: every user gets <see cref="Password"/>.</summary>
     public static async Task WritePasswordFileAsync(string path, IEnumerable<string> users)

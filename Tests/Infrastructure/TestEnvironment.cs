@@ -26,6 +26,9 @@ public sealed class TestEnvironment : IAsyncDisposable
     private readonly List<IAsyncDisposable> _owned = [];
     private readonly HashSet<string> _users = new(StringComparer.Ordinal) { "hub", ClientUser, "sim-1" };
     private MosquittoBroker? _mosquitto;
+    // The embedded broker as a child process (the broker host), so that a test can kill it with SIGKILL.
+    private HostProcess? _brokerHost;
+    private bool _killable;
     // An embedded broker with no users and no ACL, whatever the run's broker: for raw protocol tests (conformance).
     private bool _open;
     // The TLS listener asks clients for a certificate from the development CA.
@@ -49,6 +52,9 @@ public sealed class TestEnvironment : IAsyncDisposable
 
     /// <summary>The Mosquitto process, when this run uses it.</summary>
     public MosquittoBroker? Mosquitto => _mosquitto;
+
+    /// <summary>How often a killable Mosquitto saves its persistence file, in seconds: what a kill -9 can lose at most.</summary>
+    public const int KillableMosquittoAutosave = 1;
     public GatewayService Gateway { get; private set; } = null!;
     public SimulatedStation Station { get; private set; } = null!;
     /// <summary>The backend the gateway hosts, simulated or not.</summary>
@@ -56,13 +62,15 @@ public sealed class TestEnvironment : IAsyncDisposable
 
     /// <summary>Starts a broker and, unless told otherwise, a gateway whose simulated station is started and has discovered and connected its devices.</summary>
     /// <param name="backend">Another backend instead of the simulated station (created with the environment's logger factory); nothing is discovered or connected for it.</param>
+    /// <param name="killableBroker">A broker <see cref="KillBrokerAsync"/> can kill with SIGKILL: the embedded one as the broker host in a
+    /// child process (no TLS listener), Mosquitto saving its persistence file every <see cref="KillableMosquittoAutosave"/> s.</param>
     public static async Task<TestEnvironment> StartAsync(Action<SimulatedStationOptions>? configure = null, bool gateway = true,
         bool connectAll = true, Action<GatewayOptions>? configureGateway = null, IEnumerable<string>? users = null, bool openEmbeddedBroker = false,
-        Func<ILoggerFactory, IStationBackend>? backend = null, bool requireClientCertificate = false)
+        Func<ILoggerFactory, IStationBackend>? backend = null, bool killableBroker = false, bool requireClientCertificate = false)
     {
         var env = new TestEnvironment(FreePort.Next(), Directory.CreateTempSubdirectory("mqttiot-test-").FullName)
         {
-            _open = openEmbeddedBroker, _requireClientCertificate = requireClientCertificate,
+            _open = openEmbeddedBroker, _killable = killableBroker, _requireClientCertificate = requireClientCertificate,
         };
         var station = new SimulatedStationOptions();
         configure?.Invoke(station);
@@ -101,13 +109,21 @@ public sealed class TestEnvironment : IAsyncDisposable
     {
         if (UseMosquitto && !_open)
         {
-            _mosquitto = await MosquittoBroker.StartAsync(Port, Path.Combine(DataDirectory, "broker"), _users, TlsPort, _requireClientCertificate);
+            _mosquitto = await MosquittoBroker.StartAsync(Port, Path.Combine(DataDirectory, "broker"), _users, TlsPort,
+                _killable ? KillableMosquittoAutosave : null, _requireClientCertificate);
             return;
         }
         // Both brokers run with the repository's ACL (auth/acl) and a password file of the test's users.
         var passwd = Path.Combine(DataDirectory, "auth", "passwd");
         Directory.CreateDirectory(Path.GetDirectoryName(passwd)!);
         await MosquittoBroker.WritePasswordFileAsync(passwd, _users);
+        if (_killable)
+        {
+            _brokerHost = HostProcess.StartBroker(Port, Path.Combine(DataDirectory, "broker"),
+                "--password-file", passwd, "--acl-file", Path.Combine(MosquittoBroker.RepositoryRoot, "auth", "acl"));
+            await _brokerHost.WaitUntilListeningAsync(Port);
+            return;
+        }
         var certificates = await DevelopmentCertificates.EnsureAsync();
         Broker = new EmbeddedBroker(new BrokerOptions
         {
@@ -121,8 +137,23 @@ public sealed class TestEnvironment : IAsyncDisposable
         await Broker.StartAsync(Deadline.Token());
     }
 
+    /// <summary>SIGKILL to the broker process (needs <c>killableBroker</c>): it saves nothing and says nothing to its clients.</summary>
+    public async Task KillBrokerAsync()
+    {
+        if (_mosquitto is not null) await _mosquitto.KillAsync();
+        else if (_brokerHost is not null) await _brokerHost.KillAsync();
+        else throw new InvalidOperationException("an in-process broker cannot be killed: start the environment with killableBroker");
+        await StopBrokerAsync();
+    }
+
     public async Task StopBrokerAsync()
     {
+        if (_brokerHost is not null)
+        {
+            await _brokerHost.StopAsync();
+            await _brokerHost.DisposeAsync();
+            _brokerHost = null;
+        }
         if (_mosquitto is not null)
         {
             await _mosquitto.DisposeAsync();
@@ -186,13 +217,15 @@ public sealed class TestEnvironment : IAsyncDisposable
         return hub;
     }
 
-    public async Task<IoTHubClient> ConnectClientAsync(TimeSpan? defaultTimeout = null)
+    public async Task<IoTHubClient> ConnectClientAsync(TimeSpan? defaultTimeout = null, Action<IoTHubClientOptions>? configure = null)
     {
-        var client = await IoTHubClient.ConnectAsync(new IoTHubClientOptions
+        var options = new IoTHubClientOptions
         {
             Port = Port, DefaultTimeout = defaultTimeout ?? TimeSpan.FromSeconds(10),
             Username = ClientCredentials.User, Password = ClientCredentials.Password,
-        }, LoggerFactory, cancellationToken: Deadline.Token());
+        };
+        configure?.Invoke(options);
+        var client = await IoTHubClient.ConnectAsync(options, LoggerFactory, cancellationToken: Deadline.Token());
         _owned.Add(client);
         return client;
     }
