@@ -5,6 +5,7 @@ using Microsoft.Extensions.Hosting;
 using MqttIoT.Broker;
 using MqttIoT.Gateway;
 using MqttIoT.Hub;
+using MqttIoT.Sdk.Contract;
 
 // The main job in one process: the embedded broker, a gateway with the simulated station, and the hub.
 var cli = new GatewayCommandLine();
@@ -36,19 +37,22 @@ root.SetAction(async (parse, ct) =>
     builder.Services.AddHub(hub);
     var host = builder.Build();
     await host.StartAsync(ct);
+    var topics = new TopicTree(gateway.Root);
+    var station = parse.GetValue(cli.Station)!;
+    var replies = topics.ClientReplies("me");
     Console.WriteLine($$"""
 
         MqttIoT demo running (anonymous access, loopback only).
           broker : mqtt://127.0.0.1:{{gateway.Mqtt.Port}}  (MQTT v5, embedded MQTTnet)
           data   : {{dataDir}}
           hub    : index in {{hub.DatabasePath}}
-          station: {{parse.GetValue(cli.Station)}} with {{parse.GetValue(cli.Devices)}} simulated devices
+          station: {{station}} with {{parse.GetValue(cli.Devices)}} simulated devices
         Watch everything:
-          mosquitto_sub -h 127.0.0.1 -p {{gateway.Mqtt.Port}} -V mqttv5 -t '{{gateway.Root}}/#' -v
+          mosquitto_sub -h 127.0.0.1 -p {{gateway.Mqtt.Port}} -V mqttv5 -v -t '{{gateway.Root}}/#'
         Read a value:
-          mosquitto_rr -h 127.0.0.1 -p {{gateway.Mqtt.Port}} -t '{{gateway.Root}}/stations/{{parse.GetValue(cli.Station)}}/devices/dev-0001/requests/READ_VALUE' -e 'demo/replies' -m '{"key":"temperature"}'
+          mosquitto_rr -h 127.0.0.1 -p {{gateway.Mqtt.Port}} -i me -e {{replies}} -t '{{topics.DeviceRequest(station, "dev-0001", DeviceRequestType.ReadValue)}}' -m '{"key":"temperature"}'
         Ask the hub:
-          mosquitto_rr -h 127.0.0.1 -p {{gateway.Mqtt.Port}} -t '{{gateway.Root}}/hub/queries/FIND_DEVICES' -e 'demo/replies' -m '{"filter":{"online":true},"limit":2}'
+          mosquitto_rr -h 127.0.0.1 -p {{gateway.Mqtt.Port}} -i me -e {{replies}} -t '{{topics.HubQuery(HubQueryType.FindDevices)}}' -m '{"filter":{"online":true},"limit":2}'
         Ctrl+C stops.
 
         """);
