@@ -18,7 +18,7 @@ internal sealed class FieldIndexSet
     private long _clock;
     private long _plans;
 
-    public int MaxIndexes { get; init; } = DefaultMaxIndexes;
+    public int MaxIndexes { get; set; } = DefaultMaxIndexes;
 
     public int MinRecords { get; set; } = DefaultMinRecords;
 
