@@ -34,6 +34,12 @@ internal sealed class FieldRef
 
     public bool IsId => _source == Source.Id;
 
+    /// <summary>A path into the props (what field indexes cover), as opposed to a record field.</summary>
+    public bool IsProps => _source == Source.Props;
+
+    /// <summary>The props path's id in the <see cref="PathTable"/>; -1 when no record had it when the query was compiled (it matches no value then).</summary>
+    public int PathId => _pathId;
+
     /// <summary>Whether the field holds times, so operands must be ISO 8601 dates.</summary>
     public bool IsTime => _source is Source.FirstSeen or Source.LastSeen || _notifiedPart == "at";
 

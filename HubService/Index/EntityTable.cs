@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace MqttIoT.Hub.Index;
 
 /// <summary>The records of one kind (stations or devices) by key, with the keys kept sorted for paging in id order.</summary>
@@ -9,6 +11,9 @@ internal sealed class EntityTable
     private readonly Dictionary<string, List<string?>> _stationsOf = new(StringComparer.Ordinal);
 
     public int Count => _byKey.Count;
+
+    /// <summary>Secondary indexes over props paths, kept in step with every <see cref="Set"/> and <see cref="Remove"/>.</summary>
+    public FieldIndexSet Indexes { get; } = new();
 
     /// <summary>Every record, in no order (the dictionary's own collection: its struct enumerator keeps a scan of 100,000 cheap).</summary>
     public Dictionary<RecordKey, IndexRecord>.ValueCollection Records => _byKey.Values;
@@ -22,18 +27,24 @@ internal sealed class EntityTable
     public void Set(IndexRecord record)
     {
         var key = record.Key;
-        if (_byKey.TryAdd(key, record))
+        ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_byKey, key, out var exists);
+        var old = slot;
+        slot = record;
+        if (exists)
         {
-            _keys.Add(key);
-            if (!_stationsOf.TryGetValue(key.Id, out var stations)) _stationsOf[key.Id] = stations = new List<string?>(1);
-            stations.Add(key.Station);
+            Indexes.Replaced(old!, record);
+            return;
         }
-        else _byKey[key] = record;
+        _keys.Add(key);
+        if (!_stationsOf.TryGetValue(key.Id, out var stations)) _stationsOf[key.Id] = stations = new List<string?>(1);
+        stations.Add(key.Station);
+        Indexes.Added(record);
     }
 
     public bool Remove(RecordKey key)
     {
-        if (!_byKey.Remove(key)) return false;
+        if (!_byKey.Remove(key, out var old)) return false;
+        Indexes.Removed(old);
         _keys.Remove(key);
         if (_stationsOf.TryGetValue(key.Id, out var stations) && stations.Remove(key.Station) && stations.Count == 0) _stationsOf.Remove(key.Id);
         return true;

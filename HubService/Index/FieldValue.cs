@@ -45,6 +45,18 @@ internal readonly record struct FieldValue(FieldKind Kind, double Number, string
         };
     }
 
+    /// <summary>
+    /// The values <paramref name="value"/> is <see cref="Comparable"/> with, as an interval of the sort order (they sort
+    /// together: one kind, or one rank); null when it compares with nothing.
+    /// </summary>
+    public static ValueInterval? ComparableWith(in FieldValue value) => Rank(value.Kind) switch
+    {
+        2 => new(ValueBound.Before(Of(double.NegativeInfinity)), ValueBound.Before(Of(""))),
+        3 => new(ValueBound.Before(Of("")), ValueBound.Before(new(FieldKind.Time, double.NegativeInfinity, null))),
+        4 => new(ValueBound.Before(new(FieldKind.Time, double.NegativeInfinity, null)), ValueBound.Before(Object)),
+        _ => null,
+    };
+
     private static int Rank(FieldKind kind) => kind switch
     {
         FieldKind.Null => 0,

@@ -1,8 +1,9 @@
 namespace MqttIoT.Hub.Index;
 
 /// <summary>
-/// The hub's in-memory view of every station and device: what queries read. The ingest loop is its only writer and
-/// applies messages under the write lock; queries run under the read lock, so each sees one consistent state.
+/// The hub's in-memory view of every station and device: what queries read. The ingest loop applies messages under
+/// the write lock (and a FIND takes it briefly to make a field index it lacks, <see cref="FieldIndexSet"/>); queries
+/// run under the read lock, so each sees one consistent state.
 /// LiteDB holds the same records on disk (<see cref="Storage.HubStore"/>); this view is loaded from it at start.
 /// </summary>
 /// <remarks>

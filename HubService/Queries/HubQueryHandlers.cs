@@ -66,6 +66,7 @@ internal static class HubQueryHandlers
         // Compiled outside the lock: a bad filter costs no reader time.
         var filter = FilterParser.Parse(c.Body.Filter, devices, c.Index.Paths);
         var sort = SortSpec.Parse(c.Body.Sort, devices, c.Index.Paths);
+        QueryEngine.PrepareIndexes(c.Index, devices, filter);
         return c.Index.Read(index =>
         {
             var (items, next) = QueryEngine.Find(index, devices, filter, sort, c.Body.After, limit, hash);
