@@ -44,7 +44,7 @@ run_suite() {
   local envs=()
   while [ "$1" != "--" ]; do envs+=("$1"); shift; done; shift
   log "suite: $name"
-  env "${envs[@]}" dotnet test Tests/MqttIoT.Tests.csproj -c Debug --no-build -nologo \
+  env "${envs[@]}" dotnet test Tests/MqttIoT.Tests.csproj -c Debug --no-build -nologo --blame-hang-timeout 5m --blame-hang-dump-type none \
     --logger "trx;LogFileName=$name.trx" --results-directory "$results" "$@" || status=1
 }
 
@@ -53,7 +53,7 @@ run_suite() {
 # about the embedded broker itself: they run once).
 # The OPC UA client library against a real node-opcua server.
 log "suite: opcua-client"
-dotnet test OpcUa.Tests/MqttIoT.OpcUa.Tests.csproj -c Debug --no-build -nologo \
+dotnet test OpcUa.Tests/MqttIoT.OpcUa.Tests.csproj -c Debug --no-build -nologo --blame-hang-timeout 5m --blame-hang-dump-type none \
   --logger "trx;LogFileName=opcua-client.trx" --results-directory "$results" "$@" || status=1
 run_suite embedded MQTTIOT_TEST_BROKER=embedded -- "$@"
 run_suite mosquitto MQTTIOT_TEST_BROKER=mosquitto -- --filter "FullyQualifiedName!~ContractTests&FullyQualifiedName!~TopicsDocTests&FullyQualifiedName!~SdkPackageTests&FullyQualifiedName!~BrokerConformanceTests" "$@"

@@ -21,7 +21,10 @@ public sealed partial class HubService : IAsyncDisposable
     private readonly HubOptions _options;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
+    // Two connections: state (props, availability, events: bursts of 100,000 retained messages after a restart) and
+    // queries. On one connection a query waits behind every state message the broker queued before it.
     private readonly MqttSession _session;
+    private readonly MqttSession _querySession;
     private readonly HubIndex _index = new();
     private readonly HubStore _store;
     private readonly IngestLoop _ingest;
@@ -44,10 +47,11 @@ public sealed partial class HubService : IAsyncDisposable
         var mqtt = options.Mqtt;
         if (string.IsNullOrEmpty(mqtt.ClientId)) mqtt.ClientId = "hub-" + Guid.NewGuid().ToString("N")[..12];
         _session = new MqttSession(mqtt, loggerFactory.CreateLogger<MqttSession>(), _time);
+        _querySession = new MqttSession(mqtt.SecondConnection(mqtt.ClientId + "-queries"), loggerFactory.CreateLogger<MqttSession>(), _time);
         _store = new HubStore(options.DatabasePath, options.CheckpointPages);
         if (_store.RebuiltFrom is { } collation) LogRebuilt(_store.FilePath, collation);
         _ingest = new IngestLoop(options, _index, _store, Topics.ClientReplies(_session.ClientId), loggerFactory.CreateLogger<IngestLoop>(), _time);
-        _dispatcher = new HubQueryDispatcher(options, _index, HubQueryTable.CreateDefault(), _session, Topics,
+        _dispatcher = new HubQueryDispatcher(options, _index, HubQueryTable.CreateDefault(), _querySession, Topics,
             loggerFactory.CreateLogger<HubQueryDispatcher>(), _time);
         _stateFilters =
         [
@@ -56,6 +60,7 @@ public sealed partial class HubService : IAsyncDisposable
         ];
         _session.MessageReceived = OnMessageAsync;
         _session.Connected = OnConnectedAsync;
+        _querySession.MessageReceived = OnQueryAsync;
     }
 
     /// <summary>The topic tree in use.</summary>
@@ -89,13 +94,29 @@ public sealed partial class HubService : IAsyncDisposable
         await _ingest.StartGenerationAsync(1, cancellationToken).ConfigureAwait(false);
         await _session.SubscribeAsync([.. _stateFilters, _ingest.BarrierTopic], cancellationToken).ConfigureAwait(false);
 
+        await ConnectAsync(_session, cancellationToken).ConfigureAwait(false);
+
+        // Answering before the replay is applied would give partial answers; a replica that starts late waits here.
+        var caughtUp = _ingest.CaughtUpAsync(1);
+        if (await Task.WhenAny(caughtUp, Task.Delay(_options.CatchUpTimeout, _time, cancellationToken)).ConfigureAwait(false) != caughtUp)
+            LogCatchUpSlow(_options.CatchUpTimeout.TotalSeconds);
+        // The query connection subscribes before it connects, so its session (and every reconnect) has the share group.
+        await _querySession.SubscribeAsync([Topics.HubQueriesSharedFilter], cancellationToken).ConfigureAwait(false);
+        await ConnectAsync(_querySession, cancellationToken).ConfigureAwait(false);
+        var stats = Stats;
+        LogStarted(_session.ClientId, _options.Mqtt.Host, _options.Mqtt.Port, Topics.Root, stats.Stations, stats.Devices);
+    }
+
+    /// <summary>The first connect, retried until the broker answers (afterwards the session reconnects by itself).</summary>
+    private async Task ConnectAsync(MqttSession session, CancellationToken cancellationToken)
+    {
         var delay = _options.Mqtt.ReconnectMinDelay;
         while (true)
         {
             try
             {
-                await _session.StartAsync(cancellationToken).ConfigureAwait(false);
-                break;
+                await session.StartAsync(cancellationToken).ConfigureAwait(false);
+                return;
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
@@ -104,23 +125,15 @@ public sealed partial class HubService : IAsyncDisposable
                 delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _options.Mqtt.ReconnectMaxDelay.Ticks));
             }
         }
-
-        // Answering before the replay is applied would give partial answers; a replica that starts late waits here.
-        var caughtUp = _ingest.CaughtUpAsync(1);
-        if (await Task.WhenAny(caughtUp, Task.Delay(_options.CatchUpTimeout, _time, cancellationToken)).ConfigureAwait(false) != caughtUp)
-            LogCatchUpSlow(_options.CatchUpTimeout.TotalSeconds);
-        await _session.SubscribeAsync([Topics.HubQueriesSharedFilter], cancellationToken).ConfigureAwait(false);
-        var stats = Stats;
-        LogStarted(_session.ClientId, _options.Mqtt.Host, _options.Mqtt.Port, Topics.Root, stats.Stations, stats.Devices);
     }
 
     /// <summary>Stops taking queries, commits what is applied, folds the LiteDB log into the file and disconnects.</summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         if (Interlocked.Exchange(ref _stopped, 1) != 0) return;
-        if (_session.IsConnected)
+        if (_querySession.IsConnected)
         {
-            try { await _session.UnsubscribeAsync([Topics.HubQueriesSharedFilter], cancellationToken).ConfigureAwait(false); }
+            try { await _querySession.UnsubscribeAsync([Topics.HubQueriesSharedFilter], cancellationToken).ConfigureAwait(false); }
             catch (Exception ex) when (ex is not OperationCanceledException) { LogStopFailed(ex.Message); }
         }
         await _stopping.CancelAsync().ConfigureAwait(false);
@@ -129,6 +142,7 @@ public sealed partial class HubService : IAsyncDisposable
             if (loop is null) continue;
             try { await loop.ConfigureAwait(false); } catch (OperationCanceledException) { }
         }
+        await _querySession.DisposeAsync().ConfigureAwait(false);
         await _session.DisposeAsync().ConfigureAwait(false);
         try { _store.Checkpoint(); }
         catch (Exception ex) when (ex is LiteDB.LiteException or IOException) { LogStopFailed(ex.Message); }
@@ -166,14 +180,15 @@ public sealed partial class HubService : IAsyncDisposable
     {
         if (message.Topic == _ingest.BarrierTopic) return _ingest.EnqueueBarrierAsync(message);
         if (!Topics.TryParse(message.Topic, out var topic)) return ValueTask.CompletedTask;
-        return topic switch
-        {
-            { Scope: TopicScope.Hub, Kind: TopicKind.Query } => _dispatcher.EnqueueAsync(message, topic.Name),
-            { Scope: TopicScope.Station or TopicScope.Device, Kind: TopicKind.Props or TopicKind.Availability or TopicKind.Event } =>
-                _ingest.EnqueueAsync(message, topic),
-            _ => ValueTask.CompletedTask,
-        };
+        return topic is { Scope: TopicScope.Station or TopicScope.Device, Kind: TopicKind.Props or TopicKind.Availability or TopicKind.Event }
+            ? _ingest.EnqueueAsync(message, topic)
+            : ValueTask.CompletedTask;
     }
+
+    private ValueTask OnQueryAsync(ReceivedMessage message) =>
+        Topics.TryParse(message.Topic, out var topic) && topic is { Scope: TopicScope.Hub, Kind: TopicKind.Query }
+            ? _dispatcher.EnqueueAsync(message, topic.Name)
+            : ValueTask.CompletedTask;
 
     private void LogBadDocument(string id, string error) => LogUnreadableDocument(id, error);
 

@@ -38,6 +38,16 @@ public sealed class MqttSessionOptions
     /// <summary>Retained last will, published by the broker if the connection dies.</summary>
     public MqttWill? Will { get; set; }
 
+    /// <summary>A copy with another client id (a second connection of the same process), no last will, and no persistent session.</summary>
+    public MqttSessionOptions SecondConnection(string clientId)
+    {
+        var copy = (MqttSessionOptions)MemberwiseClone();
+        copy.ClientId = clientId;
+        copy.Will = null;
+        copy.SessionExpiry = TimeSpan.Zero;
+        return copy;
+    }
+
     /// <summary>Throws when the options cannot work.</summary>
     public void Validate()
     {
