@@ -37,7 +37,7 @@ public sealed class BrokerScenario : IScenario
     /// <inheritdoc />
     public async Task RunAsync(BenchContext context, CancellationToken cancellationToken)
     {
-        int deliveries = context.Scale(1_000, 40_000), idle = context.Scale(100, 1_000);
+        int deliveries = context.Scale(1_000, 10_000), idle = context.Scale(100, 1_000);
         var results = new Dictionary<(BrokerKind, MqttQualityOfServiceLevel, int, bool), Measured>();
         foreach (var kind in context.Options.Brokers)
         {

@@ -36,7 +36,7 @@ public sealed class NotificationScenario : IScenario
     /// <inheritdoc />
     public async Task RunAsync(BenchContext context, CancellationToken cancellationToken)
     {
-        int deliveries = context.Scale(600, 15_000);
+        int deliveries = context.Scale(600, 6_000);
         foreach (var kind in context.Options.Brokers)
         {
             await using var broker = await context.StartBrokerAsync(kind);
