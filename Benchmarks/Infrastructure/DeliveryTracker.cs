@@ -95,9 +95,9 @@ public sealed class DeliveryTracker : IDisposable
         }
     }
 
-    /// <summary>"3 duplicates, 1 unexpected" when there were any; empty otherwise.</summary>
+    /// <summary>"2 lost, 3 duplicate(s), 1 unexpected" when there were any; empty otherwise.</summary>
     public string Anomalies() =>
-        string.Join(", ", new[] { (Duplicates, "duplicate(s)"), (Unexpected, "unexpected") }.Where(a => a.Item1 > 0).Select(a => $"{a.Item1} {a.Item2}"));
+        string.Join(", ", new[] { (Lost, "lost"), (Duplicates, "duplicate(s)"), (Unexpected, "unexpected") }.Where(a => a.Item1 > 0).Select(a => $"{a.Item1:N0} {a.Item2}"));
 
     /// <summary>Waits until every message reached every subscriber; false when that did not happen within <paramref name="timeout"/>.</summary>
     public async Task<bool> WaitAllAsync(TimeSpan timeout)

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Diagnostics;
 using MQTTnet;
 using MQTTnet.Protocol;
 using MqttIoT.Benchmarks.Infrastructure;
@@ -148,30 +147,13 @@ public sealed class BrokerScenario : IScenario
                 return ValueTask.CompletedTask;
             };
 
-            double closedLoop, cpu;
-            string anomalies;
-            using (var tracker = new DeliveryTracker(messages, subscribers, window))
-            {
-                Volatile.Write(ref current, tracker);
-                var cpuBefore = broker.Process.CpuTime();
-                var start = Stopwatch.GetTimestamp();
-                for (int seq = 0; seq < messages; seq++)
-                {
-                    if (!await tracker.AcquireAsync(Stall, cancellationToken) || Stopwatch.GetElapsedTime(start) > RunLimit) break;
-                    tracker.Sent(seq);
-                    await send(seq);
-                }
-                await tracker.WaitAllAsync(Stall);
-                Volatile.Write(ref current, null);
-                var seconds = Math.Max(1e-6, Stopwatch.GetElapsedTime(start, tracker.LastDeliveryAt).TotalSeconds);
-                cpu = (broker.Process.CpuTime() - cpuBefore).TotalSeconds / Stopwatch.GetElapsedTime(start).TotalSeconds;
-                closedLoop = tracker.DeliveryCount / seconds;
-                anomalies = string.Join(", ", new[] { tracker.Lost > 0 ? $"{tracker.Lost} lost" : "", tracker.Anomalies() }.Where(a => a.Length > 0));
-            }
-            var ladder = await RateLadder.ClimbAsync(closedLoop / subscribers, subscribers, quick, messages,
-                t => Volatile.Write(ref current, t), send, cancellationToken);
+            Action<DeliveryTracker?> use = t => Volatile.Write(ref current, t);
+            var cpuBefore = broker.Process.CpuTime();
+            var closed = await ClosedLoop.RunAsync(messages, subscribers, window, RunLimit, Stall, use, send, cancellationToken);
+            var cpu = (broker.Process.CpuTime() - cpuBefore).TotalSeconds / closed.Elapsed.TotalSeconds;
+            var ladder = await RateLadder.ClimbAsync(closed.PerSecond / subscribers, subscribers, quick, messages, use, send, cancellationToken);
             if (failures > 0) throw new InvalidOperationException($"{failures} publishes failed on {broker.Name}");
-            return new Measured(ladder.CleanRate * subscribers, closedLoop, anomalies, cpu, ladder.Describe("msg/s"));
+            return new Measured(ladder.CleanRate * subscribers, closed.PerSecond, closed.Anomalies, cpu, ladder.Describe("msg/s"));
         }
         finally
         {

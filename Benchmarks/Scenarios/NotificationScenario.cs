@@ -102,24 +102,12 @@ public sealed class NotificationScenario : IScenario
     private static async Task<Run> ClosedLoopAsync(Action<DeliveryTracker?> use, Func<int, ValueTask> send, int messages, int subscribers,
         CancellationToken cancellationToken)
     {
-        using var tracker = new DeliveryTracker(messages, subscribers, Window);
-        use(tracker);
         var self = Process.GetCurrentProcess();
         var cpuBefore = self.TotalProcessorTime;
-        var start = Stopwatch.GetTimestamp();
-        for (int seq = 0; seq < messages; seq++)
-        {
-            if (!await tracker.AcquireAsync(Stall, cancellationToken) || Stopwatch.GetElapsedTime(start) > RunLimit) break;
-            tracker.Sent(seq);
-            await send(seq);
-        }
-        await tracker.WaitAllAsync(Stall);
-        use(null);
-        var seconds = Math.Max(1e-6, Stopwatch.GetElapsedTime(start, tracker.LastDeliveryAt).TotalSeconds);
+        var run = await ClosedLoop.RunAsync(messages, subscribers, Window, RunLimit, Stall, use, send, cancellationToken);
         self.Refresh();
-        var cpu = (self.TotalProcessorTime - cpuBefore).TotalMicroseconds / Math.Max(1, tracker.DeliveryCount);
-        var anomalies = string.Join(", ", new[] { tracker.Lost > 0 ? $"{tracker.Lost} lost" : "", tracker.Anomalies() }.Where(a => a.Length > 0));
-        return new Run(tracker.DeliveryCount / seconds, anomalies, cpu);
+        var cpu = (self.TotalProcessorTime - cpuBefore).TotalMicroseconds / Math.Max(1, run.Deliveries);
+        return new Run(run.PerSecond, run.Anomalies, cpu);
     }
 
     /// <summary>N Sdk clients, each with a subscription to the device's setpoint notifications and a reader.</summary>
