@@ -32,9 +32,9 @@ public sealed record RateLadder(double CleanRate, IReadOnlyList<PacedRun> Steps,
         Action<DeliveryTracker?> use, Func<int, ValueTask> send, CancellationToken cancellationToken)
     {
         // Short steps keep the full run under 5 minutes (12 ladders for notifications, 24 for the brokers).
-        var stepTime = TimeSpan.FromSeconds(quick ? 0.15 : 0.4);
+        var stepTime = TimeSpan.FromSeconds(quick ? 0.15 : 0.3);
         var maxSteps = quick ? 4 : 7;
-        var settle = TimeSpan.FromSeconds(quick ? 0.5 : 1);
+        var settle = TimeSpan.FromSeconds(0.5);
         int minMessages = quick ? 20 : 50, maxMessages = quick ? 2_000 : 40_000;
         var rate = Math.Max(1, closedLoopRate * StartFraction);
         var steps = new List<PacedRun>();
