@@ -11,18 +11,17 @@ public sealed record RateLadder(double CleanRate, IReadOnlyList<PacedRun> Steps,
 {
     private const double Factor = 1.25;
     private const double StartFraction = 0.8;
-    
 
     /// <summary>The step that ended the climb (the first one that was not clean), if any.</summary>
     public PacedRun? Failed => Steps.LastOrDefault(s => !s.Clean);
 
-    /// <summary>Every step was clean: the clean rate is only a lower bound (the ladder's top).</summary>
+    /// <summary>The steps ran out on a clean one: the clean rate is only a lower bound.</summary>
     public bool Capped => Steps.Count > 0 && Steps[^1].Clean;
 
-    /// <summary>A note: "clean to 1,234 msg/s (5 steps; at 1,543: 12 lost)", or "(7 steps, all clean: at least)".</summary>
+    /// <summary>A note: "clean to 1,234 msg/s (5 steps; at 1,543: 12 lost)", or "(7 steps, top step clean: a lower bound)".</summary>
     public string Describe(string unit) =>
         (CleanRate > 0 ? $"clean to {CleanRate:N0} {unit}" : "no clean step") + $" ({Steps.Count} steps" +
-        (Failed is { } f ? $"; at {f.Rate:N0}: {f.Problems()}" : "") + (Capped ? ", all clean: a lower bound" : "") + ")";
+        (Failed is { } f ? $"; at {f.Rate:N0}: {f.Problems()}" : "") + (Capped ? ", top step clean: a lower bound" : "") + ")";
 
     /// <summary>
     /// Climbs from <paramref name="closedLoopRate"/> x 0.8 (messages/s at the sender). Sequence numbers start at
