@@ -27,7 +27,7 @@ public sealed class RequestResponseScenario : IScenario
     /// <inheritdoc />
     public async Task RunAsync(BenchContext context, CancellationToken cancellationToken)
     {
-        int warmup = context.Scale(100, 1_000), calls = context.Scale(300, 20_000), pipelined = context.Scale(300, 5_000);
+        int warmup = context.Scale(100, 1_000), calls = context.Scale(300, 10_000), pipelined = context.Scale(300, 5_000);
         foreach (var kind in context.Options.Brokers)
         {
             await using var broker = await context.StartBrokerAsync(kind);
