@@ -9,8 +9,13 @@ public sealed class BrokerOptions
     public int Port { get; set; } = 1883;
     /// <summary>Address to listen on; loopback unless told otherwise.</summary>
     public IPAddress BindAddress { get; set; } = IPAddress.Loopback;
-    /// <summary>Folder for retained messages; null keeps them in memory only.</summary>
+    /// <summary>Folder for retained messages and persistent sessions; null keeps them in memory only.</summary>
     public string? DataDirectory { get; set; }
+    /// <summary>
+    /// Whether persistent sessions (subscriptions, unacknowledged QoS 1/2 messages) are kept in
+    /// <see cref="DataDirectory"/> across restarts and crashes. On by default; off, they last as long as the process.
+    /// </summary>
+    public bool PersistSessions { get; set; } = true;
     /// <summary>How often changed retained messages are written out.</summary>
     public TimeSpan FlushInterval { get; set; } = TimeSpan.FromMilliseconds(500);
     /// <summary>Messages queued per client before the broker pushes back; large, so nothing is dropped under bursts.</summary>

@@ -5,8 +5,8 @@ using System.Security.Cryptography.X509Certificates;
 namespace MqttIoT.Broker;
 
 /// <summary>
-/// The embedded MQTT v5 broker: MQTTnet's server, listening on one TCP endpoint, with retained messages kept
-/// across restarts in <see cref="BrokerOptions.DataDirectory"/>, and MQTT v5 shared subscriptions, which MQTTnet
+/// The embedded MQTT v5 broker: MQTTnet's server, listening on one TCP endpoint, with retained messages and
+/// persistent sessions (<see cref="SessionStore"/>) kept across restarts in <see cref="BrokerOptions.DataDirectory"/>, and MQTT v5 shared subscriptions, which MQTTnet
 /// itself refuses (<see cref="SharedSubscriptions"/>).
 /// </summary>
 public sealed partial class EmbeddedBroker : IAsyncDisposable
@@ -15,6 +15,8 @@ public sealed partial class EmbeddedBroker : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly RetainedStore? _store;
+    private readonly SessionStore? _sessions;
+    private readonly Mqtt5ServerAdapter _adapter;
     private readonly MqttServer _server;
     private readonly SessionSupervisor _supervisor;
     private readonly CancellationTokenSource _stopping = new();
@@ -29,7 +31,11 @@ public sealed partial class EmbeddedBroker : IAsyncDisposable
         _options = options;
         _logger = logger;
         _time = timeProvider ?? TimeProvider.System;
-        if (options.DataDirectory is { } dir) _store = new RetainedStore(dir);
+        if (options.DataDirectory is { } dir)
+        {
+            _store = new RetainedStore(dir);
+            if (options.PersistSessions) _sessions = new SessionStore(dir, logger, _time);
+        }
 
         var builder = new MqttServerOptionsBuilder()
             .WithDefaultEndpoint()
@@ -62,8 +68,9 @@ public sealed partial class EmbeddedBroker : IAsyncDisposable
                 LogMqttNet(e.LogMessage.Level.ToString(), e.LogMessage.Source, e.LogMessage.Message, e.LogMessage.Exception);
         };
         // The MQTT v5 behaviours MQTTnet lacks are added around it: see README.md.
-        _supervisor = new SessionSupervisor(logger, _time);
-        _server = new MqttServerFactory().CreateMqttServer(serverOptions, [new Mqtt5ServerAdapter(_supervisor, options)], mqttLog);
+        _supervisor = new SessionSupervisor(logger, _time) { Store = _sessions };
+        _adapter = new Mqtt5ServerAdapter(_supervisor, options);
+        _server = new MqttServerFactory().CreateMqttServer(serverOptions, [_adapter], mqttLog);
         _supervisor.Attach(_server);
         _access = new Auth.BrokerAccessControl(
             options.PasswordFile is { } passwd ? Auth.PasswordFile.Load(passwd) : null,
@@ -80,6 +87,8 @@ public sealed partial class EmbeddedBroker : IAsyncDisposable
             _server.RetainedMessageChangedAsync += OnRetainedChangedAsync;
             _server.RetainedMessagesClearedAsync += OnRetainedClearedAsync;
         }
+        // Last: a delivery is stored only once every other handler has let it through.
+        _sessions?.Attach(_server);
     }
 
     /// <summary>The port clients connect to.</summary>
@@ -88,14 +97,22 @@ public sealed partial class EmbeddedBroker : IAsyncDisposable
     /// <summary>The underlying MQTTnet server, for inspection.</summary>
     public MqttServer Server => _server;
 
+    /// <summary>Persistent sessions held in <see cref="BrokerOptions.DataDirectory"/> (0 without one).</summary>
+    public int StoredSessions => _sessions?.Count ?? 0;
+
+    /// <summary>QoS 1/2 messages held for persistent sessions that their receivers have not acknowledged yet.</summary>
+    public int StoredUnacknowledgedMessages => _sessions?.PendingMessages ?? 0;
+
     /// <summary>Messages dropped because a client's queue held <see cref="BrokerOptions.MaxPendingMessagesPerClient"/> already.</summary>
     public long DroppedMessages => Interlocked.Read(ref _dropped);
 
-    /// <summary>Starts listening.</summary>
+    /// <summary>Restores the stored sessions, then starts listening.</summary>
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         await _server.StartAsync().ConfigureAwait(false);
+        await RestoreSessionsAsync(cancellationToken).ConfigureAwait(false);
+        await _adapter.ListenAsync().ConfigureAwait(false);
         if (_store is not null) _flusher = Task.Run(() => FlushLoopAsync(_stopping.Token), CancellationToken.None);
         LogStarted(_options.BindAddress.ToString(), _options.Port, _store?.FilePath ?? "(memory)");
     }
@@ -108,6 +125,7 @@ public sealed partial class EmbeddedBroker : IAsyncDisposable
         {
             try { await _flusher.WaitAsync(cancellationToken).ConfigureAwait(false); } catch (OperationCanceledException) { }
         }
+        _sessions?.Close();
         if (_server.IsStarted) await _server.StopAsync(new MqttServerStopOptions()).ConfigureAwait(false);
         _store?.Flush();
     }
@@ -118,6 +136,7 @@ public sealed partial class EmbeddedBroker : IAsyncDisposable
         await StopAsync(CancellationToken.None).ConfigureAwait(false);
         _server.Dispose();
         _supervisor.Dispose();
+        _sessions?.Dispose();
         _stopping.Dispose();
     }
 
@@ -139,8 +158,45 @@ public sealed partial class EmbeddedBroker : IAsyncDisposable
         catch (UnauthorizedAccessException ex) { LogFlushFailed(ex.Message); }
     }
 
+    /// <summary>
+    /// Re-creates each stored session through MQTTnet (<see cref="RestoreChannel"/>) and queues its unacknowledged
+    /// messages again, before the listener opens: a client that reconnects finds its session, and what is published
+    /// from the first moment reaches subscribers that have not reconnected yet.
+    /// </summary>
+    private async Task RestoreSessionsAsync(CancellationToken cancellationToken)
+    {
+        if (_sessions is null) return;
+        var stored = _sessions.Load();
+        int restored = 0, messages = 0;
+        foreach (var session in stored)
+        {
+            var pending = session.Pending.Select(p => p.Message).ToList();
+            using var channel = new RestoreChannel(session);
+            try
+            {
+                var connection = _adapter.HandleInProcessAsync(channel);
+                var problem = await channel.Outcome.WaitAsync(RestoreTimeout, _time, cancellationToken).ConfigureAwait(false);
+                await connection.WaitAsync(RestoreTimeout, _time, cancellationToken).ConfigureAwait(false);
+                if (problem is not null) LogRestoreProblem(session.Id, problem);
+                var status = await _server.GetSessionAsync(session.Id).ConfigureAwait(false);
+                foreach (var message in pending)
+                    if (status.TryEnqueueApplicationMessage(message, out _)) messages++;
+                restored++;
+            }
+            catch (Exception ex) when (ex is TimeoutException or InvalidOperationException)
+            {
+                LogRestoreProblem(session.Id, ex.Message);
+            }
+        }
+        if (stored.Count > 0) LogRestored(restored, messages);
+    }
+
+    private static readonly TimeSpan RestoreTimeout = TimeSpan.FromSeconds(10);
+
     private Task OnValidatingConnectionAsync(ValidatingConnectionEventArgs e)
     {
+        // The broker's own connection re-creating a stored session: its user had signed in when the session began.
+        if (e.ChannelAdapter is Mqtt5ChannelAdapter { IsInProcess: true }) return Task.CompletedTask;
         if (!_access.Validate(e)) return Task.CompletedTask;
         // MQTT v5 3.1.3.1: a v5 client may send an empty client id and the server assigns one (mosquitto_sub does).
         // MQTT 3.1.1 allows it only with a clean session.
@@ -202,6 +258,12 @@ public sealed partial class EmbeddedBroker : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Client {ClientId} has {Max} messages queued: dropping its oldest ({Dropped} dropped so far)")]
     private partial void LogDropped(string clientId, int max, long dropped);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Restored {Sessions} persistent sessions with {Messages} unacknowledged messages")]
+    private partial void LogRestored(int sessions, int messages);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Session '{ClientId}' was not fully restored: {Problem}")]
+    private partial void LogRestoreProblem(string clientId, string problem);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Loaded {Count} retained messages")]
     private partial void LogLoaded(int count);

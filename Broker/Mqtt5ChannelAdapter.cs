@@ -26,6 +26,8 @@ internal sealed class Mqtt5ChannelAdapter(IMqttChannelAdapter inner, SessionSupe
     // PUBLISH packets go out one at a time: an alias must reach the wire with its topic before it is used alone.
     private readonly SemaphoreSlim _publishing = new(1, 1);
     private OutgoingTopicAliases _outgoingAliases = new(0);
+    // SUBSCRIBE packets awaiting their SUBACK, with the filters as the client sent them, for the session store.
+    private readonly Dictionary<ushort, (List<MqttTopicFilter> Filters, uint Identifier)> _subscribing = [];
     private ushort? _serverKeepAlive;
     private int _ended;
 
@@ -42,6 +44,9 @@ internal sealed class Mqtt5ChannelAdapter(IMqttChannelAdapter inner, SessionSupe
     public bool Accepted { get; private set; }
 
     public string ClientId => Connect?.ClientId ?? "";
+
+    /// <summary>An in-process connection of the broker's own (<see cref="RestoreChannel"/>), not a client's.</summary>
+    public bool IsInProcess => inner is RestoreChannel;
 
     private int ReceiveMaximum => Connect is { ReceiveMaximum: > 0 } c ? c.ReceiveMaximum : 65535;
 
@@ -112,9 +117,19 @@ internal sealed class Mqtt5ChannelAdapter(IMqttChannelAdapter inner, SessionSupe
                 await CompleteAsync(failed.PacketIdentifier, cancellationToken).ConfigureAwait(false);
                 break;
             case MqttSubscribePacket subscribe:
+                if (supervisor.Store is not null)
+                {
+                    var asked = subscribe.TopicFilters.Select(f => new MqttTopicFilter
+                    {
+                        Topic = f.Topic, QualityOfServiceLevel = f.QualityOfServiceLevel, NoLocal = f.NoLocal,
+                        RetainAsPublished = f.RetainAsPublished, RetainHandling = f.RetainHandling,
+                    }).ToList();
+                    lock (_flow) _subscribing[subscribe.PacketIdentifier] = (asked, subscribe.SubscriptionIdentifier);
+                }
                 supervisor.SharedSubscriptions.OnSubscribe(ClientId, subscribe);
                 break;
             case MqttUnsubscribePacket unsubscribe:
+                supervisor.Store?.Unsubscribed(ClientId, [.. unsubscribe.TopicFilters]);
                 supervisor.SharedSubscriptions.OnUnsubscribe(ClientId, unsubscribe);
                 break;
             case MqttDisconnectPacket disconnect:
@@ -165,6 +180,15 @@ internal sealed class Mqtt5ChannelAdapter(IMqttChannelAdapter inner, SessionSupe
                 break;
             case MqttPubRecPacket { ReasonCode: >= MqttPubRecReasonCode.UnspecifiedError } refused:
                 Answered(refused.PacketIdentifier);
+                break;
+            case MqttSubAckPacket subAck when supervisor.Store is { } store:
+                (List<MqttTopicFilter> Filters, uint Identifier) asked;
+                bool found;
+                lock (_flow) found = _subscribing.Remove(subAck.PacketIdentifier, out asked);
+                // Stored before the SUBACK leaves: once the client knows it is subscribed, a restart keeps it so.
+                if (found)
+                    store.Subscribed(ClientId, [.. asked.Filters.Where((_, i) => i < subAck.ReasonCodes.Count && subAck.ReasonCodes[i] <= MqttSubscribeReasonCode.GrantedQoS2)],
+                        asked.Identifier);
                 break;
         }
         await inner.SendPacketAsync(packet, cancellationToken).ConfigureAwait(false);

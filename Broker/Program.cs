@@ -7,7 +7,7 @@ using MqttIoT.Broker;
 
 var port = new Option<int>("--port") { Description = "TCP port to listen on", DefaultValueFactory = _ => 1883 };
 var bind = new Option<string>("--bind") { Description = "Address to listen on", DefaultValueFactory = _ => "127.0.0.1" };
-var data = new Option<string>("--data") { Description = "Folder for retained messages", DefaultValueFactory = _ => "data/broker" };
+var data = new Option<string>("--data") { Description = "Folder for retained messages and persistent sessions", DefaultValueFactory = _ => "data/broker" };
 var passwd = new Option<string?>("--password-file") { Description = "Mosquitto password file (mosquitto_passwd), e.g. auth/passwd" };
 var acl = new Option<string?>("--acl-file") { Description = "Mosquitto ACL file, e.g. auth/acl" };
 var anonymous = new Option<bool>("--allow-anonymous") { Description = "Let clients in without a user name (default: only when no password file is given)" };

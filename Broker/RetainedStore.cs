@@ -1,7 +1,5 @@
 using System.Text;
 using MQTTnet;
-using MQTTnet.Packets;
-using MQTTnet.Protocol;
 
 namespace MqttIoT.Broker;
 
@@ -91,48 +89,7 @@ internal sealed class RetainedStore
         Interlocked.Exchange(ref _flushedVersion, version);
     }
 
-    private static void WriteMessage(BinaryWriter w, MqttApplicationMessage m)
-    {
-        w.Write(m.Topic);
-        var payload = m.Payload.IsEmpty ? [] : System.Buffers.BuffersExtensions.ToArray(m.Payload);
-        w.Write(payload.Length);
-        w.Write(payload);
-        w.Write((byte)m.QualityOfServiceLevel);
-        w.Write((byte)m.PayloadFormatIndicator);
-        WriteNullable(w, m.ContentType);
-        WriteNullable(w, m.ResponseTopic);
-        w.Write(m.CorrelationData?.Length ?? -1);
-        if (m.CorrelationData is not null) w.Write(m.CorrelationData);
-        w.Write(m.UserProperties?.Count ?? 0);
-        foreach (var p in m.UserProperties ?? [])
-        {
-            w.Write(p.Name);
-            w.Write(p.ValueBuffer.Length);
-            w.Write(p.ValueBuffer.Span);
-        }
-    }
+    private static void WriteMessage(BinaryWriter w, MqttApplicationMessage m) => MessageCodec.Write(w, m);
 
-    private static MqttApplicationMessage ReadMessage(BinaryReader r)
-    {
-        var builder = new MqttApplicationMessageBuilder().WithTopic(r.ReadString());
-        builder.WithPayload(r.ReadBytes(r.ReadInt32()));
-        builder.WithQualityOfServiceLevel((MqttQualityOfServiceLevel)r.ReadByte());
-        builder.WithPayloadFormatIndicator((MqttPayloadFormatIndicator)r.ReadByte());
-        if (ReadNullable(r) is { } contentType) builder.WithContentType(contentType);
-        if (ReadNullable(r) is { } responseTopic) builder.WithResponseTopic(responseTopic);
-        int corrLength = r.ReadInt32();
-        if (corrLength >= 0) builder.WithCorrelationData(r.ReadBytes(corrLength));
-        int props = r.ReadInt32();
-        for (int i = 0; i < props; i++) builder.WithUserProperty(r.ReadString(), new ReadOnlyMemory<byte>(r.ReadBytes(r.ReadInt32())));
-        builder.WithRetainFlag(true);
-        return builder.Build();
-    }
-
-    private static void WriteNullable(BinaryWriter w, string? s)
-    {
-        w.Write(s is not null);
-        if (s is not null) w.Write(s);
-    }
-
-    private static string? ReadNullable(BinaryReader r) => r.ReadBoolean() ? r.ReadString() : null;
+    private static MqttApplicationMessage ReadMessage(BinaryReader r) => MessageCodec.Read(r).WithRetainFlag(true).Build();
 }

@@ -23,6 +23,9 @@ internal sealed partial class SessionSupervisor(ILogger logger, TimeProvider tim
 
     public SharedSubscriptions SharedSubscriptions { get; } = new();
 
+    /// <summary>Where persistent sessions are kept across restarts; null: in memory only.</summary>
+    public SessionStore? Store { get; set; }
+
     public void Attach(MqttServer server)
     {
         _server = server;
@@ -55,6 +58,8 @@ internal sealed partial class SessionSupervisor(ILogger logger, TimeProvider tim
             if (_offline.Remove(id, out previous)) previous.Timer.Dispose();
         }
         if (cleanStart) SharedSubscriptions.Forget(id);
+        if (connection.Connect is { } connect)
+            Store?.Connected(id, connect.Username, cleanStart, connect.SessionExpiryInterval, connection.PacketFormatterAdapter.ProtocolVersion);
         // Back before the will delay: the will is cancelled, unless the clean start ends the old session.
         if (previous?.Will is { } will && cleanStart) PublishWill(id, will);
     }
@@ -84,6 +89,7 @@ internal sealed partial class SessionSupervisor(ILogger logger, TimeProvider tim
             if (will is not null && (will.WillDelayInterval == 0 || successor.Connect?.CleanSession != false)) PublishWill(id, will);
             return;
         }
+        Store?.Disconnected(id, expiry);
         if (expiry == 0)
         {
             SharedSubscriptions.Forget(id);

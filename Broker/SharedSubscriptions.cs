@@ -98,6 +98,9 @@ internal sealed class SharedSubscriptions
         _turn.Remove((group, filter));
     }
 
+    /// <summary>The filter a "$share/{group}/{filter}" subscription matches topics with; any other filter as it is.</summary>
+    public static string PlainFilter(string topicFilter) => TryParse(topicFilter, out _, out var filter) ? filter : topicFilter;
+
     private static bool TryParse(string topicFilter, out string group, out string filter)
     {
         group = filter = "";
