@@ -125,8 +125,9 @@ public sealed partial class EmbeddedBroker : IAsyncDisposable
         {
             try { await _flusher.WaitAsync(cancellationToken).ConfigureAwait(false); } catch (OperationCanceledException) { }
         }
-        _sessions?.Close();
+        // MQTTnet keeps persistent sessions while it closes the connections; the log records them going offline.
         if (_server.IsStarted) await _server.StopAsync(new MqttServerStopOptions()).ConfigureAwait(false);
+        _sessions?.Close();
         _store?.Flush();
     }
 

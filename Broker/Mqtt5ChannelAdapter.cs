@@ -28,6 +28,7 @@ internal sealed class Mqtt5ChannelAdapter(IMqttChannelAdapter inner, SessionSupe
     private OutgoingTopicAliases _outgoingAliases = new(0);
     // SUBSCRIBE packets awaiting their SUBACK, with the filters as the client sent them, for the session store.
     private readonly Dictionary<ushort, (List<MqttTopicFilter> Filters, uint Identifier)> _subscribing = [];
+    private readonly Dictionary<ushort, List<string>> _unsubscribing = [];
     private ushort? _serverKeepAlive;
     private int _ended;
 
@@ -42,6 +43,9 @@ internal sealed class Mqtt5ChannelAdapter(IMqttChannelAdapter inner, SessionSupe
 
     /// <summary>True once a successful CONNACK went out.</summary>
     public bool Accepted { get; private set; }
+
+    /// <summary>The CONNACK's Session Present: MQTTnet had a session for this client id.</summary>
+    public bool SessionPresent { get; private set; }
 
     public string ClientId => Connect?.ClientId ?? "";
 
@@ -129,7 +133,7 @@ internal sealed class Mqtt5ChannelAdapter(IMqttChannelAdapter inner, SessionSupe
                 supervisor.SharedSubscriptions.OnSubscribe(ClientId, subscribe);
                 break;
             case MqttUnsubscribePacket unsubscribe:
-                supervisor.Store?.Unsubscribed(ClientId, [.. unsubscribe.TopicFilters]);
+                if (supervisor.Store is not null) lock (_flow) _unsubscribing[unsubscribe.PacketIdentifier] = [.. unsubscribe.TopicFilters];
                 supervisor.SharedSubscriptions.OnUnsubscribe(ClientId, unsubscribe);
                 break;
             case MqttDisconnectPacket disconnect:
@@ -149,10 +153,12 @@ internal sealed class Mqtt5ChannelAdapter(IMqttChannelAdapter inner, SessionSupe
                 connAck.ReceiveMaximum = (ushort)options.ReceiveMaximum;
                 if (_serverKeepAlive is { } keepAlive) connAck.ServerKeepAlive = keepAlive;
                 Accepted = true;
+                SessionPresent = connAck.IsSessionPresent;
                 supervisor.OnConnected(this);
                 break;
-            case MqttConnAckPacket { ReasonCode: MqttConnectReasonCode.Success }:
+            case MqttConnAckPacket { ReasonCode: MqttConnectReasonCode.Success } connAck311:
                 Accepted = true;
+                SessionPresent = connAck311.IsSessionPresent;
                 supervisor.OnConnected(this);
                 break;
             case MqttPublishPacket publish:
@@ -186,9 +192,14 @@ internal sealed class Mqtt5ChannelAdapter(IMqttChannelAdapter inner, SessionSupe
                 bool found;
                 lock (_flow) found = _subscribing.Remove(subAck.PacketIdentifier, out asked);
                 // Stored before the SUBACK leaves: once the client knows it is subscribed, a restart keeps it so.
-                if (found)
-                    store.Subscribed(ClientId, [.. asked.Filters.Where((_, i) => i < subAck.ReasonCodes.Count && subAck.ReasonCodes[i] <= MqttSubscribeReasonCode.GrantedQoS2)],
-                        asked.Identifier);
+                if (found) store.Subscribed(ClientId, Granted(asked.Filters, subAck.ReasonCodes), asked.Identifier);
+                break;
+            case MqttUnsubAckPacket unsubAck when supervisor.Store is { } store:
+                // At the UNSUBACK, which MQTTnet sends in order with SUBACKs: a SUBSCRIBE and UNSUBSCRIBE sent back to
+                // back are stored in the order MQTTnet applied them.
+                List<string>? filters;
+                lock (_flow) _unsubscribing.Remove(unsubAck.PacketIdentifier, out filters);
+                if (filters is not null) store.Unsubscribed(ClientId, filters);
                 break;
         }
         await inner.SendPacketAsync(packet, cancellationToken).ConfigureAwait(false);
@@ -218,7 +229,24 @@ internal sealed class Mqtt5ChannelAdapter(IMqttChannelAdapter inner, SessionSupe
             _publishing.Release();
         }
         // Expired [MQTT-3.3.2-5] or larger than the client accepts [MQTT-3.1.2-25]: discarded as if delivered.
-        if (outgoing is null) await CompleteAsync(publish.PacketIdentifier, cancellationToken).ConfigureAwait(false);
+        if (outgoing is null)
+        {
+            supervisor.Store?.Done(ClientId, publish);
+            await CompleteAsync(publish.PacketIdentifier, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The filters a SUBACK granted, each at the QoS granted (which may be below the one asked for).</summary>
+    private static List<MqttTopicFilter> Granted(List<MqttTopicFilter> asked, List<MqttSubscribeReasonCode> codes)
+    {
+        var granted = new List<MqttTopicFilter>(asked.Count);
+        for (var i = 0; i < asked.Count && i < codes.Count; i++)
+        {
+            if (codes[i] > MqttSubscribeReasonCode.GrantedQoS2) continue;
+            asked[i].QualityOfServiceLevel = (MqttQualityOfServiceLevel)Math.Min((int)asked[i].QualityOfServiceLevel, (int)codes[i]);
+            granted.Add(asked[i]);
+        }
+        return granted;
     }
 
     private bool Fits(MqttPublishPacket packet) =>

@@ -85,7 +85,18 @@ internal sealed partial class SessionStore : IDisposable
             _closed = false;
             _sessions.Clear();
             var lastWrite = File.Exists(_path) ? new DateTimeOffset(File.GetLastWriteTimeUtc(_path)) : _time.GetUtcNow();
-            if (File.Exists(_path)) Replay(File.ReadAllBytes(_path));
+            if (File.Exists(_path))
+            {
+                bool whole;
+                try { whole = Replay(File.ReadAllBytes(_path)); }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or OutOfMemoryException)
+                {
+                    LogUnreadable(_path, ex.Message);
+                    whole = false;
+                }
+                // What could not be read is kept aside for a person to look at, not overwritten by the snapshot.
+                if (!whole) KeepAside();
+            }
             var now = _time.GetUtcNow();
             foreach (var session in _sessions.Values.ToList())
             {
@@ -107,14 +118,17 @@ internal sealed partial class SessionStore : IDisposable
         }
     }
 
-    /// <summary>A client's CONNECT was accepted.</summary>
-    public void Connected(string clientId, string? userName, bool cleanStart, uint expiryInterval, MqttProtocolVersion version)
+    /// <summary>
+    /// A client's CONNECT was accepted. Without <paramref name="sessionPresent"/> MQTTnet started a new session
+    /// (clean start, or none to resume): the stored one, if any, is over.
+    /// </summary>
+    public void Connected(string clientId, string? userName, bool cleanStart, uint expiryInterval, MqttProtocolVersion version, bool sessionPresent)
     {
         var persistent = version == MqttProtocolVersion.V500 ? expiryInterval > 0 : !cleanStart;
         if (version != MqttProtocolVersion.V500) expiryInterval = uint.MaxValue;
         lock (_lock)
         {
-            if ((cleanStart || !persistent) && _sessions.ContainsKey(clientId)) Append(Tag.Remove, clientId, NoBody);
+            if ((cleanStart || !persistent || !sessionPresent) && _sessions.ContainsKey(clientId)) Append(Tag.Remove, clientId, NoBody);
             if (!persistent) return;
             Append(Tag.Session, clientId, w => WriteSession(w, userName, expiryInterval, version));
         }
@@ -188,7 +202,11 @@ internal sealed partial class SessionStore : IDisposable
         }
     }
 
-    /// <summary>The receiver acknowledged a message (PUBACK, or PUBCOMP at QoS 2), or MQTTnet dropped it from a full queue.</summary>
+    /// <summary>
+    /// The receiver acknowledged a message (PUBACK, or PUBCOMP at QoS 2), or the broker discarded it as delivered
+    /// (expired, too large for the client). Found by topic, payload and retain flag, oldest first: a retained message
+    /// sent on subscribe (never stored) has the retain flag, which a stored one has only under Retain As Published.
+    /// </summary>
     public void Done(string clientId, MqttPublishPacket packet)
     {
         if (packet.QualityOfServiceLevel == MqttQualityOfServiceLevel.AtMostOnce) return;
@@ -198,7 +216,7 @@ internal sealed partial class SessionStore : IDisposable
             var payload = packet.Payload.IsEmpty ? [] : System.Buffers.BuffersExtensions.ToArray(packet.Payload);
             for (var node = session.Pending.First; node is not null; node = node.Next)
             {
-                if (!node.Value.Matches(packet.Topic, payload)) continue;
+                if (!node.Value.Matches(packet.Topic, payload, packet.Retain)) continue;
                 var sequence = node.Value.Sequence;
                 Append(Tag.Ack, clientId, w => w.Write(sequence));
                 return;
@@ -219,11 +237,8 @@ internal sealed partial class SessionStore : IDisposable
             if (e.AcknowledgePacket is MqttPubAckPacket or MqttPubCompPacket) Done(e.ClientId, e.PublishPacket);
             return Task.CompletedTask;
         };
-        server.QueuedApplicationMessageOverwrittenAsync += e =>
-        {
-            if (e.Packet is MqttPublishPacket dropped) Done(e.ReceiverClientId, dropped);
-            return Task.CompletedTask;
-        };
+        // A message MQTTnet drops from a full queue stays in its unacknowledged list and goes out again when the client
+        // resumes (MqttSession.Recover), so it stays stored too.
         server.SessionDeletedAsync += e =>
         {
             Deleted(e.Id);
@@ -294,7 +309,8 @@ internal sealed partial class SessionStore : IDisposable
             LogWriteFailed(ex.Message);
             return;
         }
-        if (++_recordsSinceCompaction >= CompactAfterRecords && _recordsSinceCompaction > 8 * LiveRecords()) WriteSnapshot();
+        if (++_recordsSinceCompaction >= CompactAfterRecords && _recordsSinceCompaction % 10_000 == 0 && _recordsSinceCompaction > 8 * LiveRecords())
+            WriteSnapshot();
     }
 
     private static readonly Action<BinaryWriter> NoBody = static _ => { };
@@ -354,32 +370,49 @@ internal sealed partial class SessionStore : IDisposable
         }
     }
 
-    private void Replay(byte[] file)
+    /// <summary>
+    /// Applies the log's records up to the first that is not whole. Returns false when what stops it is damage rather
+    /// than a last record the process did not finish writing (a wrong header, a bad checksum, a record that does not
+    /// decode): then the file is kept as <c>sessions.log.bad</c> before the snapshot replaces it.
+    /// </summary>
+    private bool Replay(byte[] file)
     {
         if (file.Length < HeaderLength || BinaryPrimitives.ReadUInt32LittleEndian(file) != Magic
             || BinaryPrimitives.ReadInt32LittleEndian(file.AsSpan(4)) != FormatVersion)
         {
-            if (file.Length > 0) LogUnreadable(_path, "not a session log of this version");
-            return;
+            if (file.Length == 0) return true;
+            LogUnreadable(_path, "not a session log of this version");
+            return false;
         }
-        var offset = HeaderLength;
+        long offset = HeaderLength;
         var records = 0;
+        var damaged = false;
         while (offset + 4 <= file.Length)
         {
-            var length = BinaryPrimitives.ReadInt32LittleEndian(file.AsSpan(offset));
-            if (length < 5 || offset + 4 + length > file.Length) break;
-            var content = file.AsSpan(offset + 4, length - 4);
-            if (BinaryPrimitives.ReadUInt32LittleEndian(file.AsSpan(offset + length)) != Fnv1a(content)) break;
-            try { Apply(file, offset + 4, length - 4); }
-            catch (Exception ex) when (ex is EndOfStreamException or InvalidDataException or ArgumentException or FormatException)
+            long length = BinaryPrimitives.ReadInt32LittleEndian(file.AsSpan((int)offset));
+            if (length < 5) { damaged = true; break; }
+            if (offset + 4 + length > file.Length) break; // the last write did not finish
+            var content = file.AsSpan((int)offset + 4, (int)length - 4);
+            if (BinaryPrimitives.ReadUInt32LittleEndian(file.AsSpan((int)(offset + length))) != Fnv1a(content)) { damaged = true; break; }
+            try { Apply(file, (int)offset + 4, (int)length - 4); }
+            catch (Exception ex) when (ex is EndOfStreamException or InvalidDataException or ArgumentException or FormatException or IOException)
             {
+                damaged = true;
                 break;
             }
             offset += 4 + length;
             records++;
         }
-        if (offset < file.Length) LogTornTail(_path, file.Length - offset, records);
+        if (damaged) LogUnreadable(_path, $"damaged after {records} records, at byte {offset}; the rest is not restored");
+        else if (offset < file.Length) LogTornTail(_path, file.Length - offset, records);
         LogLoaded(_sessions.Count, _sessions.Values.Sum(s => s.Pending.Count), records);
+        return !damaged;
+    }
+
+    private void KeepAside()
+    {
+        try { File.Copy(_path, _path + ".bad", overwrite: true); }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { LogWriteFailed(ex.Message); }
     }
 
     /// <summary>Writes the live state as a fresh log (temporary file, flushed to disk, renamed over the old one) and appends to it from then on.</summary>
@@ -474,7 +507,7 @@ internal sealed partial class SessionStore : IDisposable
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Path}: dropped the last {Bytes} bytes after {Records} good records (a write the broker did not finish)")]
     private partial void LogTornTail(string path, long bytes, int records);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "{Path} cannot be read ({Why}); starting without stored sessions")]
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Path} cannot be read: {Why} (kept as sessions.log.bad)")]
     private partial void LogUnreadable(string path, string why);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Session '{ClientId}' expired while the broker was down")]
@@ -520,6 +553,6 @@ internal readonly record struct StoredSubscription(string Filter, MqttQualityOfS
 
 internal sealed record PendingMessage(long Sequence, MqttApplicationMessage Message, byte[] Payload)
 {
-    public bool Matches(string topic, byte[] payload) =>
-        string.Equals(topic, Message.Topic, StringComparison.Ordinal) && payload.AsSpan().SequenceEqual(Payload);
+    public bool Matches(string topic, byte[] payload, bool retain) =>
+        retain == Message.Retain && string.Equals(topic, Message.Topic, StringComparison.Ordinal) && payload.AsSpan().SequenceEqual(Payload);
 }

@@ -59,7 +59,9 @@ internal sealed partial class SessionSupervisor(ILogger logger, TimeProvider tim
         }
         if (cleanStart) SharedSubscriptions.Forget(id);
         if (connection.Connect is { } connect)
-            Store?.Connected(id, connect.Username, cleanStart, connect.SessionExpiryInterval, connection.PacketFormatterAdapter.ProtocolVersion);
+            Store?.Connected(id, connect.Username, cleanStart, connect.SessionExpiryInterval, connection.PacketFormatterAdapter.ProtocolVersion,
+                // The broker's own restore connection makes the session MQTTnet then has: it is present for the store.
+                sessionPresent: connection.SessionPresent || connection.IsInProcess);
         // Back before the will delay: the will is cancelled, unless the clean start ends the old session.
         if (previous?.Will is { } will && cleanStart) PublishWill(id, will);
     }

@@ -138,6 +138,57 @@ public sealed class BrokerSessionStoreTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task A_record_damaged_inside_the_log_stops_the_restore_there_and_the_file_is_kept_aside()
+    {
+        var first = await StartBrokerAsync("a");
+        var subscriber = await ConnectAsync(first, "sub", cleanStart: true, expiry: 300);
+        await subscriber.Client.SubscribeAsync("t/#", MqttQualityOfServiceLevel.AtLeastOnce);
+        await subscriber.Client.DisconnectAsync();
+        var publisher = await ConnectAsync(first, "pub", cleanStart: true, expiry: 0);
+        await publisher.Client.PublishStringAsync("t/1", "damaged", MqttQualityOfServiceLevel.AtLeastOnce);
+        var crashed = CopyData("a", "b");
+        // The last record (the message) is whole but one bit of its checksum is wrong: damage, not an unfinished write.
+        var log = Path.Combine(crashed, "sessions.log");
+        var bytes = await File.ReadAllBytesAsync(log);
+        bytes[^1] ^= 0x01;
+        await File.WriteAllBytesAsync(log, bytes);
+
+        var second = await StartBrokerAsync("b", crashed);
+        _logs.Count(LogLevel.Error, "damaged after").Should().Be(1);
+        File.ReadAllBytes(log + ".bad").Should().Equal(bytes, "the damaged file is kept as it was");
+        second.StoredSessions.Should().Be(1);
+        second.StoredUnacknowledgedMessages.Should().Be(0, "the damaged record is not trusted");
+        var back = await ConnectAsync(second, "sub", cleanStart: false, expiry: 300);
+        back.Connected.IsSessionPresent.Should().BeTrue("the records before the damage are restored");
+        var publisher2 = await ConnectAsync(second, "pub", cleanStart: true, expiry: 0);
+        await publisher2.Client.PublishStringAsync("t/2", "after", MqttQualityOfServiceLevel.AtLeastOnce);
+        (await back.TakeAsync(1)).Single().Payload.Should().Be("after");
+    }
+
+    [Fact]
+    public async Task A_subscribe_and_unsubscribe_sent_back_to_back_leave_no_subscription_after_a_restart()
+    {
+        var first = await StartBrokerAsync("a");
+        var (wire, _) = await WireClient.ConnectAsync("127.0.0.1", first.Port, new WireConnect { ClientId = "wire", SessionExpiry = 300 });
+        await using (wire)
+        {
+            // Both in one write: MQTTnet applies the UNSUBSCRIBE while the SUBACK is still queued.
+            await wire.SendAsync([.. WirePackets.Subscribe(1, [new WireSubscription("t/#", 1, false, false, 0)]), .. WirePackets.Unsubscribe(2, "t/#")]);
+            (await wire.ReceiveAsync()).Type.Should().Be(WireType.SubAck);
+            (await wire.ReceiveAsync()).Type.Should().Be(WireType.UnsubAck);
+            await wire.DisconnectAsync();
+        }
+        await first.StopAsync(Deadline.Token());
+
+        var second = await StartBrokerAsync("a");
+        var back = await ConnectAsync(second, "wire", cleanStart: false, expiry: 300);
+        back.Connected.IsSessionPresent.Should().BeTrue();
+        var publisher = await ConnectAsync(second, "pub", cleanStart: true, expiry: 0);
+        (await publisher.Client.PublishStringAsync("t/1", "x", MqttQualityOfServiceLevel.AtLeastOnce)).ReasonCode
+            .Should().Be(MqttClientPublishReasonCode.NoMatchingSubscribers, "the unsubscribe came last");
+    }
+
+    [Fact]
     public async Task A_file_that_is_not_a_session_log_is_reported_and_the_broker_starts_without_sessions()
     {
         var data = Path.Combine(_root, "garbage");
@@ -146,6 +197,7 @@ public sealed class BrokerSessionStoreTests : IAsyncDisposable
         var broker = await StartBrokerAsync("garbage", data);
         broker.StoredSessions.Should().Be(0);
         _logs.Count(LogLevel.Error, "not a session log of this version").Should().Be(1);
+        File.ReadAllText(Path.Combine(data, "sessions.log.bad")).Should().Be("not a session log at all", "what could not be read is kept for a person to look at");
         var client = await ConnectAsync(broker, "sub", cleanStart: false, expiry: 300);
         client.Connected.IsSessionPresent.Should().BeFalse();
     }
