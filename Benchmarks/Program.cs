@@ -11,6 +11,7 @@ IScenario[] scenarios =
     new GatewayScaleScenario(),
     new HubIngestScenario(),
     new HubQueryScenario(),
+    new SessionStoreScenario(),
 ];
 
 var root = FindRepositoryRoot();

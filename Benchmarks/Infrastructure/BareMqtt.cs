@@ -7,8 +7,12 @@ namespace MqttIoT.Benchmarks.Infrastructure;
 /// <summary>Bare MQTTnet 5 clients for the baselines: nothing of MqttIoT between the load generator and the broker.</summary>
 public static class BareMqtt
 {
-    /// <summary>Connects an MQTT v5 client (clean start) to the loopback broker.</summary>
-    public static async Task<IMqttClient> ConnectAsync(int port, string clientId, CancellationToken cancellationToken, TimeSpan? keepAlive = null)
+    /// <summary>
+    /// Connects an MQTT v5 client (clean start) to the loopback broker; with a <paramref name="sessionExpiry"/> (seconds)
+    /// above 0 its session outlives the connection (a persistent session).
+    /// </summary>
+    public static async Task<IMqttClient> ConnectAsync(int port, string clientId, CancellationToken cancellationToken, TimeSpan? keepAlive = null,
+        uint sessionExpiry = 0)
     {
         var client = new MqttClientFactory().CreateMqttClient();
         var options = new MqttClientOptionsBuilder()
@@ -18,6 +22,7 @@ public static class BareMqtt
             .WithCleanStart(true)
             .WithKeepAlivePeriod(keepAlive ?? TimeSpan.FromSeconds(60))
             .WithTimeout(TimeSpan.FromSeconds(30))
+            .WithSessionExpiryInterval(sessionExpiry)
             .Build();
         try
         {
