@@ -113,9 +113,11 @@ public sealed partial class MqttSession : IAsyncDisposable
         {
             return await _client.PublishAsync(message, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException && (!_client.IsConnected || Volatile.Read(ref _disposed) != 0))
+        catch (Exception ex) when (ex is MQTTnet.Exceptions.MqttCommunicationException
+            || (ex is not OperationCanceledException && (!_client.IsConnected || Volatile.Read(ref _disposed) != 0)))
         {
-            // Closing the session under a publish surfaces as ObjectDisposedException from MQTTnet: same meaning.
+            // A broken connection fails the publish before MQTTnet marks the client disconnected (seen once on a broker
+            // kill); closing the session under a publish surfaces as ObjectDisposedException: both mean the same.
             throw new IoTException(ErrorCode.Unavailable, "the broker connection was lost", ex);
         }
     }
