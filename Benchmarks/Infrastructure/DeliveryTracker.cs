@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Buffers.Binary;
 using System.Diagnostics;
 
 namespace MqttIoT.Benchmarks.Infrastructure;
@@ -69,6 +71,15 @@ public sealed class DeliveryTracker : IDisposable
     public void Sent(int sequence) => _sentAt[sequence - _first] = Stopwatch.GetTimestamp();
 
     /// <summary>Records one delivery of a message to subscriber <paramref name="subscriber"/> (0..subscribers-1).</summary>
+    /// <summary>A delivery whose payload starts with its sequence number (int32, little endian); shorter payloads are not ours.</summary>
+    public void Delivered(int subscriber, ReadOnlySequence<byte> payload)
+    {
+        if (payload.Length < 4) return;
+        Span<byte> head = stackalloc byte[4];
+        payload.Slice(0, 4).CopyTo(head);
+        Delivered(subscriber, BinaryPrimitives.ReadInt32LittleEndian(head));
+    }
+
     public void Delivered(int subscriber, int sequence)
     {
         var now = Stopwatch.GetTimestamp();

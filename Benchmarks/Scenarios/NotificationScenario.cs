@@ -172,13 +172,7 @@ public sealed class NotificationScenario : IScenario
                     set._clients.Add(client);
                     client.ApplicationMessageReceivedAsync += e =>
                     {
-                        var payload = e.ApplicationMessage.Payload;
-                        Span<byte> head = stackalloc byte[4];
-                        if (payload.Length >= 4)
-                        {
-                            System.Buffers.BuffersExtensions.CopyTo(payload.Slice(0, 4), head);
-                            set._tracker?.Delivered(index, BinaryPrimitives.ReadInt32LittleEndian(head));
-                        }
+                        set._tracker?.Delivered(index, e.ApplicationMessage.Payload);
                         return Task.CompletedTask;
                     };
                     await BareMqtt.SubscribeAsync(client, BareTopic, MqttQualityOfServiceLevel.AtLeastOnce, cancellationToken);

@@ -159,12 +159,7 @@ public sealed class SessionStoreScenario : IScenario
                     clients.Add(sub);
                     sub.ApplicationMessageReceivedAsync += e =>
                     {
-                        Span<byte> head = stackalloc byte[4];
-                        if (e.ApplicationMessage.Payload.Length >= 4)
-                        {
-                            System.Buffers.BuffersExtensions.CopyTo(e.ApplicationMessage.Payload.Slice(0, 4), head);
-                            Volatile.Read(ref current)?.Delivered(index, BinaryPrimitives.ReadInt32LittleEndian(head));
-                        }
+                        Volatile.Read(ref current)?.Delivered(index, e.ApplicationMessage.Payload);
                         return Task.CompletedTask;
                     };
                     await BareMqtt.SubscribeAsync(sub, Topic, MqttQualityOfServiceLevel.AtLeastOnce, cancellationToken);
