@@ -27,7 +27,7 @@ internal sealed class Mqtt5ChannelAdapter(IMqttChannelAdapter inner, SessionSupe
     private readonly SemaphoreSlim _publishing = new(1, 1);
     private OutgoingTopicAliases _outgoingAliases = new(0);
     // SUBSCRIBE packets awaiting their SUBACK, with the filters as the client sent them, for the session store.
-    private readonly Dictionary<ushort, (List<MqttTopicFilter> Filters, uint Identifier)> _subscribing = [];
+    private readonly Dictionary<ushort, List<StoredSubscription>> _subscribing = [];
     private readonly Dictionary<ushort, List<string>> _unsubscribing = [];
     private ushort? _serverKeepAlive;
     private int _ended;
@@ -123,12 +123,9 @@ internal sealed class Mqtt5ChannelAdapter(IMqttChannelAdapter inner, SessionSupe
             case MqttSubscribePacket subscribe:
                 if (supervisor.Store is not null)
                 {
-                    var asked = subscribe.TopicFilters.Select(f => new MqttTopicFilter
-                    {
-                        Topic = f.Topic, QualityOfServiceLevel = f.QualityOfServiceLevel, NoLocal = f.NoLocal,
-                        RetainAsPublished = f.RetainAsPublished, RetainHandling = f.RetainHandling,
-                    }).ToList();
-                    lock (_flow) _subscribing[subscribe.PacketIdentifier] = (asked, subscribe.SubscriptionIdentifier);
+                    var asked = subscribe.TopicFilters.Select(f => new StoredSubscription(
+                        f.Topic, f.QualityOfServiceLevel, f.NoLocal, f.RetainAsPublished, subscribe.SubscriptionIdentifier)).ToList();
+                    lock (_flow) _subscribing[subscribe.PacketIdentifier] = asked;
                 }
                 supervisor.SharedSubscriptions.OnSubscribe(ClientId, subscribe);
                 break;
@@ -147,18 +144,15 @@ internal sealed class Mqtt5ChannelAdapter(IMqttChannelAdapter inner, SessionSupe
     {
         switch (packet)
         {
-            case MqttConnAckPacket { ReasonCode: MqttConnectReasonCode.Success } connAck
-                when PacketFormatterAdapter.ProtocolVersion == MqttProtocolVersion.V500:
-                connAck.SharedSubscriptionAvailable = true;
-                connAck.ReceiveMaximum = (ushort)options.ReceiveMaximum;
-                if (_serverKeepAlive is { } keepAlive) connAck.ServerKeepAlive = keepAlive;
+            case MqttConnAckPacket { ReasonCode: MqttConnectReasonCode.Success } connAck:
+                if (PacketFormatterAdapter.ProtocolVersion == MqttProtocolVersion.V500)
+                {
+                    connAck.SharedSubscriptionAvailable = true;
+                    connAck.ReceiveMaximum = (ushort)options.ReceiveMaximum;
+                    if (_serverKeepAlive is { } keepAlive) connAck.ServerKeepAlive = keepAlive;
+                }
                 Accepted = true;
                 SessionPresent = connAck.IsSessionPresent;
-                supervisor.OnConnected(this);
-                break;
-            case MqttConnAckPacket { ReasonCode: MqttConnectReasonCode.Success } connAck311:
-                Accepted = true;
-                SessionPresent = connAck311.IsSessionPresent;
                 supervisor.OnConnected(this);
                 break;
             case MqttPublishPacket publish:
@@ -188,11 +182,10 @@ internal sealed class Mqtt5ChannelAdapter(IMqttChannelAdapter inner, SessionSupe
                 Answered(refused.PacketIdentifier);
                 break;
             case MqttSubAckPacket subAck when supervisor.Store is { } store:
-                (List<MqttTopicFilter> Filters, uint Identifier) asked;
-                bool found;
-                lock (_flow) found = _subscribing.Remove(subAck.PacketIdentifier, out asked);
+                List<StoredSubscription>? asked;
+                lock (_flow) _subscribing.Remove(subAck.PacketIdentifier, out asked);
                 // Stored before the SUBACK leaves: once the client knows it is subscribed, a restart keeps it so.
-                if (found) store.Subscribed(ClientId, Granted(asked.Filters, subAck.ReasonCodes), asked.Identifier);
+                if (asked is not null) store.Subscribed(ClientId, Granted(asked, subAck.ReasonCodes));
                 break;
             case MqttUnsubAckPacket unsubAck when supervisor.Store is { } store:
                 // At the UNSUBACK, which MQTTnet sends in order with SUBACKs: a SUBSCRIBE and UNSUBSCRIBE sent back to
@@ -237,14 +230,13 @@ internal sealed class Mqtt5ChannelAdapter(IMqttChannelAdapter inner, SessionSupe
     }
 
     /// <summary>The filters a SUBACK granted, each at the QoS granted (which may be below the one asked for).</summary>
-    private static List<MqttTopicFilter> Granted(List<MqttTopicFilter> asked, List<MqttSubscribeReasonCode> codes)
+    private static List<StoredSubscription> Granted(List<StoredSubscription> asked, List<MqttSubscribeReasonCode> codes)
     {
-        var granted = new List<MqttTopicFilter>(asked.Count);
+        var granted = new List<StoredSubscription>(asked.Count);
         for (var i = 0; i < asked.Count && i < codes.Count; i++)
         {
             if (codes[i] > MqttSubscribeReasonCode.GrantedQoS2) continue;
-            asked[i].QualityOfServiceLevel = (MqttQualityOfServiceLevel)Math.Min((int)asked[i].QualityOfServiceLevel, (int)codes[i]);
-            granted.Add(asked[i]);
+            granted.Add(asked[i] with { QualityOfService = (MqttQualityOfServiceLevel)Math.Min((int)asked[i].QualityOfService, (int)codes[i]) });
         }
         return granted;
     }

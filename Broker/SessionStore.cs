@@ -161,16 +161,12 @@ internal sealed partial class SessionStore : IDisposable
     }
 
     /// <summary>Subscriptions granted in a SUBACK that is about to go out, as the client asked for them.</summary>
-    public void Subscribed(string clientId, IReadOnlyList<MqttTopicFilter> filters, uint subscriptionIdentifier)
+    public void Subscribed(string clientId, IReadOnlyList<StoredSubscription> subscriptions)
     {
         lock (_lock)
         {
             if (!_sessions.ContainsKey(clientId)) return;
-            foreach (var f in filters)
-            {
-                var subscription = new StoredSubscription(f.Topic, f.QualityOfServiceLevel, f.NoLocal, f.RetainAsPublished, subscriptionIdentifier);
-                Append(Tag.Subscribe, clientId, w => Write(w, subscription));
-            }
+            foreach (var subscription in subscriptions) Append(Tag.Subscribe, clientId, w => Write(w, subscription));
         }
     }
 
