@@ -84,9 +84,10 @@ internal sealed partial class SessionStore : IDisposable
         {
             _closed = false;
             _sessions.Clear();
-            var lastWrite = File.Exists(_path) ? new DateTimeOffset(File.GetLastWriteTimeUtc(_path)) : _time.GetUtcNow();
+            var lastWrite = _time.GetUtcNow();
             if (File.Exists(_path))
             {
+                lastWrite = new DateTimeOffset(File.GetLastWriteTimeUtc(_path));
                 bool whole;
                 try { whole = Replay(File.ReadAllBytes(_path)); }
                 catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or OutOfMemoryException)
