@@ -3,7 +3,7 @@ using MqttIoT.Gateway.Backends;
 using MqttIoT.Gateway.Publishing;
 using MqttIoT.Gateway.Requests;
 using MqttIoT.Sdk.Contract;
-using MqttIoT.Sdk.Transport;
+using MqttIoT.Protocol;
 
 namespace MqttIoT.Gateway;
 
@@ -79,21 +79,7 @@ public sealed partial class GatewayService : IAsyncDisposable
         _publishing = Task.Run(() => _publisher.RunAsync(_stopping.Token), CancellationToken.None);
         _dispatching = Task.Run(() => _dispatcher.RunAsync(_stopping.Token), CancellationToken.None);
 
-        var delay = _options.Mqtt.ReconnectMinDelay;
-        while (true)
-        {
-            try
-            {
-                await _session.StartAsync(cancellationToken).ConfigureAwait(false);
-                break;
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-            {
-                LogWaitingForBroker(_options.Mqtt.Host, _options.Mqtt.Port, ex.Message);
-                await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _options.Mqtt.ReconnectMaxDelay.Ticks));
-            }
-        }
+        await _session.StartWhenReachableAsync(cancellationToken).ConfigureAwait(false);
         LogStarted(Station.Id, _options.Mqtt.Host, _options.Mqtt.Port, Topics.Root);
         if (_options.AutoStart) await Station.StartAsync(cancellationToken).ConfigureAwait(false);
     }
@@ -155,8 +141,6 @@ public sealed partial class GatewayService : IAsyncDisposable
     [LoggerMessage(Level = LogLevel.Information, Message = "Gateway for station '{Station}' serving on {Host}:{Port} under '{Root}'")]
     private partial void LogStarted(string station, string host, int port, string root);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Waiting for the broker at {Host}:{Port}: {Error}")]
-    private partial void LogWaitingForBroker(string host, int port, string error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not mark the station offline while stopping: {Error}")]
     private partial void LogStopPublishFailed(string error);

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using MqttIoT.Sdk.Transport;
+using MqttIoT.Protocol;
 
 namespace MqttIoT.Hosting;
 

@@ -1,5 +1,5 @@
 using MqttIoT.Sdk.Contract;
-using MqttIoT.Sdk.Transport;
+using MqttIoT.Protocol;
 
 namespace MqttIoT.Hub;
 

@@ -6,7 +6,7 @@ using MqttIoT.Hub.Ingest;
 using MqttIoT.Hub.Queries;
 using MqttIoT.Hub.Storage;
 using MqttIoT.Sdk.Contract;
-using MqttIoT.Sdk.Transport;
+using MqttIoT.Protocol;
 
 namespace MqttIoT.Hub;
 
@@ -94,7 +94,7 @@ public sealed partial class HubService : IAsyncDisposable
         await _ingest.StartGenerationAsync(1, cancellationToken).ConfigureAwait(false);
         await _session.SubscribeAsync([.. _stateFilters, _ingest.BarrierTopic], cancellationToken).ConfigureAwait(false);
 
-        await ConnectAsync(_session, cancellationToken).ConfigureAwait(false);
+        await _session.StartWhenReachableAsync(cancellationToken).ConfigureAwait(false);
 
         // Answering before the replay is applied would give partial answers; a replica that starts late waits here.
         var caughtUp = _ingest.CaughtUpAsync(1);
@@ -102,29 +102,9 @@ public sealed partial class HubService : IAsyncDisposable
             LogCatchUpSlow(_options.CatchUpTimeout.TotalSeconds);
         // The query connection subscribes before it connects, so its session (and every reconnect) has the share group.
         await _querySession.SubscribeAsync([Topics.HubQueriesSharedFilter], cancellationToken).ConfigureAwait(false);
-        await ConnectAsync(_querySession, cancellationToken).ConfigureAwait(false);
+        await _querySession.StartWhenReachableAsync(cancellationToken).ConfigureAwait(false);
         var stats = Stats;
         LogStarted(_session.ClientId, _options.Mqtt.Host, _options.Mqtt.Port, Topics.Root, stats.Stations, stats.Devices);
-    }
-
-    /// <summary>The first connect, retried until the broker answers (afterwards the session reconnects by itself).</summary>
-    private async Task ConnectAsync(MqttSession session, CancellationToken cancellationToken)
-    {
-        var delay = _options.Mqtt.ReconnectMinDelay;
-        while (true)
-        {
-            try
-            {
-                await session.StartAsync(cancellationToken).ConfigureAwait(false);
-                return;
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-            {
-                LogWaitingForBroker(_options.Mqtt.Host, _options.Mqtt.Port, ex.Message);
-                await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _options.Mqtt.ReconnectMaxDelay.Ticks));
-            }
-        }
     }
 
     /// <summary>Stops taking queries, commits what is applied, folds the LiteDB log into the file and disconnects.</summary>
@@ -204,8 +184,6 @@ public sealed partial class HubService : IAsyncDisposable
     [LoggerMessage(Level = LogLevel.Information, Message = "Hub {ClientId} serving on {Host}:{Port} under '{Root}': {Stations} stations, {Devices} devices")]
     private partial void LogStarted(string clientId, string host, int port, string root, int stations, int devices);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Waiting for the broker at {Host}:{Port}: {Error}")]
-    private partial void LogWaitingForBroker(string host, int port, string error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The broker's retained state was not replayed within {Seconds} s; answering queries anyway")]
     private partial void LogCatchUpSlow(double seconds);

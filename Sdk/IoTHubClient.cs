@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using MQTTnet;
 using MQTTnet.Protocol;
 using MqttIoT.Sdk.Contract;
-using MqttIoT.Sdk.Transport;
+using MqttIoT.Protocol;
 
 namespace MqttIoT.Sdk;
 

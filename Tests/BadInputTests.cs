@@ -60,7 +60,7 @@ public class BadInputTests
         var random = new Random(20261125);
         string[] topics = [ReadTopic, WriteTopic, "iot/v1/stations/sim-1/requests/CONNECT", "iot/v1/stations/sim-1/queries/GET_DEVICE_PROPS"];
         const int count = 300;
-        var replies = new List<Task<Sdk.Transport.ReceivedMessage>>();
+        var replies = new List<Task<MqttIoT.Protocol.ReceivedMessage>>();
         for (int i = 0; i < count; i++)
         {
             var payload = new byte[random.Next(1, 2048)];

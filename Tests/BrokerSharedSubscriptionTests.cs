@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 using MQTTnet;
-using MqttIoT.Sdk.Transport;
+using MqttIoT.Protocol;
 using MqttIoT.Tests.Infrastructure;
 
 namespace MqttIoT.Tests;

@@ -16,9 +16,13 @@ public class SdkPackageTests
             // A version of its own, so no copy cached by an earlier run is used instead.
             var version = $"0.1.0-test.{DateTime.UtcNow:yyyyMMddHHmmss}.{Environment.ProcessId}";
             var feed = Path.Combine(work, "feed");
-            var pack = await Cli.RunAsync("dotnet", ["pack", Path.Combine(MosquittoBroker.RepositoryRoot, "Sdk", "MqttIoT.Sdk.csproj"),
-                "-c", "Release", "-o", feed, $"-p:Version={version}", "-nologo"], TimeSpan.FromMinutes(3));
-            pack.ExitCode.Should().Be(0, pack.Output + pack.Error);
+            // The Sdk's package depends on the contract's and the protocol core's, packed with the same version.
+            foreach (var project in new[] { "Contract/MqttIoT.Sdk.Contract.csproj", "Protocol/MqttIoT.Protocol.csproj", "Sdk/MqttIoT.Sdk.csproj" })
+            {
+                var pack = await Cli.RunAsync("dotnet", ["pack", Path.Combine(MosquittoBroker.RepositoryRoot, project),
+                    "-c", "Release", "-o", feed, $"-p:Version={version}", "-nologo"], TimeSpan.FromMinutes(3));
+                pack.ExitCode.Should().Be(0, pack.Output + pack.Error);
+            }
 
             var package = Path.Combine(feed, $"MqttIoT.Sdk.{version}.nupkg");
             using (var zip = ZipFile.OpenRead(package))
@@ -27,7 +31,7 @@ public class SdkPackageTests
                 entries.Should().Contain("README.md").And.Contain("lib/net10.0/MqttIoT.Sdk.dll").And.Contain("lib/net10.0/MqttIoT.Sdk.xml");
                 using var nuspec = new StreamReader(zip.Entries.Single(e => e.FullName.EndsWith(".nuspec", StringComparison.Ordinal)).Open());
                 var text = await nuspec.ReadToEndAsync();
-                text.Should().Contain($"<version>{version}</version>").And.Contain("<readme>README.md</readme>").And.Contain("MQTTnet");
+                text.Should().Contain($"<version>{version}</version>").And.Contain("<readme>README.md</readme>").And.Contain("MqttIoT.Protocol").And.Contain("MqttIoT.Sdk.Contract");
             }
 
             var app = Path.Combine(work, "app");

@@ -1,4 +1,4 @@
-using MqttIoT.Sdk.Transport;
+using MqttIoT.Protocol;
 using MqttIoT.Tests.Infrastructure;
 using Microsoft.Extensions.Logging;
 

@@ -3,7 +3,7 @@ using MqttIoT.Sdk.Contract;
 
 namespace MqttIoT.Tests;
 
-/// <summary>topics.md and the code's contract (Sdk/Contract) say the same thing; either side changing alone fails here.</summary>
+/// <summary>topics.md and the code's contract (Contract/) say the same thing; either side changing alone fails here.</summary>
 public partial class TopicsDocTests
 {
     private static readonly string Doc = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "topics.md"));

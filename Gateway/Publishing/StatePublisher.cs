@@ -6,7 +6,7 @@ using MQTTnet;
 using MQTTnet.Protocol;
 using MqttIoT.Gateway.Backends;
 using MqttIoT.Sdk.Contract;
-using MqttIoT.Sdk.Transport;
+using MqttIoT.Protocol;
 
 namespace MqttIoT.Gateway.Publishing;
 

@@ -5,7 +5,7 @@ using MQTTnet;
 using MqttIoT.Gateway.Backends;
 using MqttIoT.Sdk;
 using MqttIoT.Sdk.Contract;
-using MqttIoT.Sdk.Transport;
+using MqttIoT.Protocol;
 
 namespace MqttIoT.Gateway.Requests;
 

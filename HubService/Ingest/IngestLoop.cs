@@ -6,7 +6,7 @@ using Microsoft.Extensions.Logging;
 using MqttIoT.Hub.Index;
 using MqttIoT.Hub.Storage;
 using MqttIoT.Sdk.Contract;
-using MqttIoT.Sdk.Transport;
+using MqttIoT.Protocol;
 
 namespace MqttIoT.Hub.Ingest;
 

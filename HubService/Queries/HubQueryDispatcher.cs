@@ -6,7 +6,7 @@ using MqttIoT.Hub.Filtering;
 using MqttIoT.Hub.Index;
 using MqttIoT.Sdk;
 using MqttIoT.Sdk.Contract;
-using MqttIoT.Sdk.Transport;
+using MqttIoT.Protocol;
 
 namespace MqttIoT.Hub.Queries;
 

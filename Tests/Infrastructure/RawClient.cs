@@ -3,7 +3,7 @@ using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using MQTTnet;
 using MQTTnet.Protocol;
-using MqttIoT.Sdk.Transport;
+using MqttIoT.Protocol;
 
 namespace MqttIoT.Tests.Infrastructure;
 

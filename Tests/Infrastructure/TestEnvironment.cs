@@ -240,7 +240,7 @@ public sealed class TestEnvironment : IAsyncDisposable
         return raw;
     }
 
-    internal static Sdk.Transport.MqttSessionOptions FastReconnect(Sdk.Transport.MqttSessionOptions o)
+    internal static MqttIoT.Protocol.MqttSessionOptions FastReconnect(MqttIoT.Protocol.MqttSessionOptions o)
     {
         o.ReconnectMinDelay = TimeSpan.FromMilliseconds(50);
         o.ReconnectMaxDelay = TimeSpan.FromMilliseconds(500);

@@ -2,9 +2,10 @@ using Microsoft.Extensions.Logging;
 using MQTTnet;
 using MQTTnet.Formatter;
 using MQTTnet.Protocol;
+using MqttIoT.Sdk;
 using MqttIoT.Sdk.Contract;
 
-namespace MqttIoT.Sdk.Transport;
+namespace MqttIoT.Protocol;
 
 /// <summary>
 /// One MQTT v5 connection that stays up: it reconnects with capped exponential backoff after the broker goes away,
@@ -60,6 +61,28 @@ public sealed partial class MqttSession : IAsyncDisposable
     {
         await ConnectCoreAsync(isReconnect: false, cancellationToken).ConfigureAwait(false);
         _supervisor = Task.Run(() => SuperviseAsync(_stopping.Token), CancellationToken.None);
+    }
+
+    /// <summary>
+    /// Starts like <see cref="StartAsync"/>, but a first connect that fails is tried again with the reconnect backoff
+    /// until the broker answers or the token is cancelled: for services that may start before their broker.
+    /// </summary>
+    public async Task StartWhenReachableAsync(CancellationToken cancellationToken)
+    {
+        var backoff = _options.ReconnectBackoff(_time);
+        while (true)
+        {
+            try
+            {
+                await StartAsync(cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                LogWaitingForBroker(ClientId, _options.Host, _options.Port, backoff.Current.TotalMilliseconds, ex.Message);
+                await backoff.DelayAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
     }
 
     /// <summary>Subscribes at QoS 1 and remembers the filters for reconnects.</summary>
@@ -250,7 +273,7 @@ public sealed partial class MqttSession : IAsyncDisposable
         while (!cancellationToken.IsCancellationRequested)
         {
             await _disconnected.WaitAsync(cancellationToken).ConfigureAwait(false);
-            var delay = _options.ReconnectMinDelay;
+            var backoff = _options.ReconnectBackoff(_time);
             while (!cancellationToken.IsCancellationRequested && !_client.IsConnected)
             {
                 try
@@ -259,10 +282,8 @@ public sealed partial class MqttSession : IAsyncDisposable
                 }
                 catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
                 {
-                    LogReconnectFailed(ClientId, delay.TotalMilliseconds, ex.Message);
-                    var jitter = TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * delay.TotalMilliseconds * 0.2);
-                    await Task.Delay(delay + jitter, _time, cancellationToken).ConfigureAwait(false);
-                    delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _options.ReconnectMaxDelay.Ticks));
+                    LogReconnectFailed(ClientId, backoff.Current.TotalMilliseconds, ex.Message);
+                    await backoff.DelayAsync(cancellationToken).ConfigureAwait(false);
                 }
             }
         }
@@ -295,6 +316,9 @@ public sealed partial class MqttSession : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "MQTT {ClientId} reconnect failed, next try in {DelayMs} ms: {Error}")]
     private partial void LogReconnectFailed(string clientId, double delayMs, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "MQTT {ClientId} waiting for the broker at {Host}:{Port} (next try in {DelayMs} ms): {Error}")]
+    private partial void LogWaitingForBroker(string clientId, string host, int port, double delayMs, string error);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "MQTT send failed while disconnected: {Error}")]
     private partial void LogSendFailed(string error);

@@ -1,4 +1,4 @@
-namespace MqttIoT.Sdk.Transport;
+namespace MqttIoT.Protocol;
 
 /// <summary>Where and how an <see cref="MqttSession"/> connects.</summary>
 public sealed class MqttSessionOptions
@@ -47,6 +47,9 @@ public sealed class MqttSessionOptions
         copy.SessionExpiry = TimeSpan.Zero;
         return copy;
     }
+
+    /// <summary>A fresh backoff over <see cref="ReconnectMinDelay"/> to <see cref="ReconnectMaxDelay"/>, for a loop that (re)connects.</summary>
+    public Backoff ReconnectBackoff(TimeProvider? timeProvider = null) => new(ReconnectMinDelay, ReconnectMaxDelay, timeProvider);
 
     /// <summary>Throws when the options cannot work.</summary>
     public void Validate()

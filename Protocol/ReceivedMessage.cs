@@ -1,6 +1,6 @@
 using MQTTnet.Packets;
 
-namespace MqttIoT.Sdk.Transport;
+namespace MqttIoT.Protocol;
 
 /// <summary>
 /// An application message copied out of the MQTT receive loop, so it can be queued and handled later

@@ -1,7 +1,7 @@
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 
-namespace MqttIoT.Sdk.Transport;
+namespace MqttIoT.Protocol;
 
 /// <summary>
 /// Verifies a broker's certificate against one CA of our own (a development CA, a plant's private CA) instead of

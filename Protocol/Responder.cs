@@ -3,9 +3,10 @@ using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using MQTTnet;
 using MQTTnet.Protocol;
+using MqttIoT.Sdk;
 using MqttIoT.Sdk.Contract;
 
-namespace MqttIoT.Sdk.Transport;
+namespace MqttIoT.Protocol;
 
 /// <summary>
 /// The responder half of the contract's request/response, shared by the gateway and the hub: reading a request
