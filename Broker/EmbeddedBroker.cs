@@ -251,27 +251,27 @@ public sealed partial class EmbeddedBroker : IAsyncDisposable
         return Task.CompletedTask;
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "MQTTnet {Level} in {Source}: {Message}")]
+    [LoggerMessage(EventId = 4002, Level = LogLevel.Warning, Message = "MQTTnet {Level} in {Source}: {Message}")]
     private partial void LogMqttNet(string level, string source, string message, Exception? exception);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Broker listening on {Address}:{Port}, retained messages in {Store}")]
+    [LoggerMessage(EventId = 4003, Level = LogLevel.Information, Message = "Broker listening on {Address}:{Port}, retained messages in {Store}")]
     private partial void LogStarted(string address, int port, string store);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Client {ClientId} has {Max} messages queued: dropping its oldest ({Dropped} dropped so far)")]
+    [LoggerMessage(EventId = 4004, Level = LogLevel.Warning, Message = "Client {ClientId} has {Max} messages queued: dropping its oldest ({Dropped} dropped so far)")]
     private partial void LogDropped(string clientId, int max, long dropped);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Restored {Sessions} persistent sessions with {Messages} unacknowledged messages")]
+    [LoggerMessage(EventId = 4005, Level = LogLevel.Information, Message = "Restored {Sessions} persistent sessions with {Messages} unacknowledged messages")]
     private partial void LogRestored(int sessions, int messages);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Session '{ClientId}' was not fully restored: {Problem}")]
+    [LoggerMessage(EventId = 4006, Level = LogLevel.Warning, Message = "Session '{ClientId}' was not fully restored: {Problem}")]
     private partial void LogRestoreProblem(string clientId, string problem);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Loaded {Count} retained messages")]
+    [LoggerMessage(EventId = 4007, Level = LogLevel.Information, Message = "Loaded {Count} retained messages")]
     private partial void LogLoaded(int count);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Could not load retained messages, starting empty: {Error}")]
+    [LoggerMessage(EventId = 4008, Level = LogLevel.Error, Message = "Could not load retained messages, starting empty: {Error}")]
     private partial void LogLoadFailed(string error);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Could not write retained messages: {Error}")]
+    [LoggerMessage(EventId = 4009, Level = LogLevel.Error, Message = "Could not write retained messages: {Error}")]
     private partial void LogFlushFailed(string error);
 }

@@ -498,19 +498,19 @@ internal sealed partial class SessionStore : IDisposable
         return hash;
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Loaded {Sessions} persistent sessions with {Messages} unacknowledged messages ({Records} records)")]
+    [LoggerMessage(EventId = 4010, Level = LogLevel.Information, Message = "Loaded {Sessions} persistent sessions with {Messages} unacknowledged messages ({Records} records)")]
     private partial void LogLoaded(int sessions, int messages, int records);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Path}: dropped the last {Bytes} bytes after {Records} good records (a write the broker did not finish)")]
+    [LoggerMessage(EventId = 4011, Level = LogLevel.Warning, Message = "{Path}: dropped the last {Bytes} bytes after {Records} good records (a write the broker did not finish)")]
     private partial void LogTornTail(string path, long bytes, int records);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "{Path} cannot be read: {Why} (kept as sessions.log.bad)")]
+    [LoggerMessage(EventId = 4012, Level = LogLevel.Error, Message = "{Path} cannot be read: {Why} (kept as sessions.log.bad)")]
     private partial void LogUnreadable(string path, string why);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Session '{ClientId}' expired while the broker was down")]
+    [LoggerMessage(EventId = 4013, Level = LogLevel.Information, Message = "Session '{ClientId}' expired while the broker was down")]
     private partial void LogExpiredWhileDown(string clientId);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Could not write the session log, sessions are kept in memory only from now on: {Error}")]
+    [LoggerMessage(EventId = 4014, Level = LogLevel.Error, Message = "Could not write the session log, sessions are kept in memory only from now on: {Error}")]
     private partial void LogWriteFailed(string error);
 }
 

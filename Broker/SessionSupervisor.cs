@@ -204,15 +204,15 @@ internal sealed partial class SessionSupervisor(ILogger logger, TimeProvider tim
         public long Since { get; } = since;
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Client '{ClientId}': will published on {Topic}")]
+    [LoggerMessage(EventId = 4015, Level = LogLevel.Information, Message = "Client '{ClientId}': will published on {Topic}")]
     private partial void LogWillPublished(string clientId, string topic);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Client '{ClientId}': could not publish the will: {Error}")]
+    [LoggerMessage(EventId = 4016, Level = LogLevel.Warning, Message = "Client '{ClientId}': could not publish the will: {Error}")]
     private partial void LogWillFailed(string clientId, string error);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Client '{ClientId}': session expired")]
+    [LoggerMessage(EventId = 4017, Level = LogLevel.Information, Message = "Client '{ClientId}': session expired")]
     private partial void LogSessionExpired(string clientId);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Client '{ClientId}': could not end the expired session: {Error}")]
+    [LoggerMessage(EventId = 4018, Level = LogLevel.Warning, Message = "Client '{ClientId}': could not end the expired session: {Error}")]
     private partial void LogSessionEndFailed(string clientId, string error);
 }

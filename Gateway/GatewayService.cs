@@ -138,10 +138,10 @@ public sealed partial class GatewayService : IAsyncDisposable
         return _dispatcher.EnqueueAsync(message, topic);
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Gateway for station '{Station}' serving on {Host}:{Port} under '{Root}'")]
+    [LoggerMessage(EventId = 2000, Level = LogLevel.Information, Message = "Gateway for station '{Station}' serving on {Host}:{Port} under '{Root}'")]
     private partial void LogStarted(string station, string host, int port, string root);
 
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not mark the station offline while stopping: {Error}")]
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Warning, Message = "Could not mark the station offline while stopping: {Error}")]
     private partial void LogStopPublishFailed(string error);
 }

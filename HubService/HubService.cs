@@ -172,22 +172,22 @@ public sealed partial class HubService : IAsyncDisposable
 
     private void LogBadDocument(string id, string error) => LogUnreadableDocument(id, error);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Rebuilt {Path} with an ordinal collation (it had '{Collation}', under which ids differing only in case collide)")]
+    [LoggerMessage(EventId = 3000, Level = LogLevel.Warning, Message = "Rebuilt {Path} with an ordinal collation (it had '{Collation}', under which ids differing only in case collide)")]
     private partial void LogRebuilt(string path, string collation);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Loaded {Count} records from {Path}")]
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Loaded {Count} records from {Path}")]
     private partial void LogLoaded(int count, string path);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Skipped record '{Id}' of the index file ({Error}); the broker's replay restores it")]
+    [LoggerMessage(EventId = 3002, Level = LogLevel.Warning, Message = "Skipped record '{Id}' of the index file ({Error}); the broker's replay restores it")]
     private partial void LogUnreadableDocument(string id, string error);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Hub {ClientId} serving on {Host}:{Port} under '{Root}': {Stations} stations, {Devices} devices")]
+    [LoggerMessage(EventId = 3003, Level = LogLevel.Information, Message = "Hub {ClientId} serving on {Host}:{Port} under '{Root}': {Stations} stations, {Devices} devices")]
     private partial void LogStarted(string clientId, string host, int port, string root, int stations, int devices);
 
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "The broker's retained state was not replayed within {Seconds} s; answering queries anyway")]
+    [LoggerMessage(EventId = 3004, Level = LogLevel.Warning, Message = "The broker's retained state was not replayed within {Seconds} s; answering queries anyway")]
     private partial void LogCatchUpSlow(double seconds);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "While stopping: {Error}")]
+    [LoggerMessage(EventId = 3005, Level = LogLevel.Warning, Message = "While stopping: {Error}")]
     private partial void LogStopFailed(string error);
 }

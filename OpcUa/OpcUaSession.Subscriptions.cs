@@ -286,18 +286,18 @@ public sealed partial class OpcUaSession
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Subscription {SubscriptionId} created: publishing every {IntervalMs} ms, keep-alive count {KeepAlive}")]
+    [LoggerMessage(EventId = 2500, Level = LogLevel.Debug, Message = "Subscription {SubscriptionId} created: publishing every {IntervalMs} ms, keep-alive count {KeepAlive}")]
     private partial void LogSubscriptionCreated(uint subscriptionId, double intervalMs, uint keepAlive);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "The server queues fewer Publish requests; keeping {Count} outstanding")]
+    [LoggerMessage(EventId = 2501, Level = LogLevel.Information, Message = "The server queues fewer Publish requests; keeping {Count} outstanding")]
     private partial void LogTooManyPublishRequests(int count);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "The server has no subscriptions for this session: subscription {SubscriptionId} is gone")]
+    [LoggerMessage(EventId = 2502, Level = LogLevel.Warning, Message = "The server has no subscriptions for this session: subscription {SubscriptionId} is gone")]
     private partial void LogSubscriptionLost(uint subscriptionId);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Publish failed: {Error}")]
+    [LoggerMessage(EventId = 2503, Level = LogLevel.Warning, Message = "Publish failed: {Error}")]
     private partial void LogPublishFailed(string error);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Subscription {SubscriptionId} status changed: {Status}")]
+    [LoggerMessage(EventId = 2504, Level = LogLevel.Information, Message = "Subscription {SubscriptionId} status changed: {Status}")]
     private partial void LogSubscriptionStatus(uint subscriptionId, string status);
 }

@@ -248,18 +248,18 @@ public sealed partial class OpcUaSession : IOpcUaSession
         catch (Exception ex) when (ex is not OutOfMemoryException) { LogHandlerFailed(ex.Message); }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Session {SessionId} activated on {Endpoint} as {Identity}")]
+    [LoggerMessage(EventId = 2505, Level = LogLevel.Information, Message = "Session {SessionId} activated on {Endpoint} as {Identity}")]
     private partial void LogActivated(string sessionId, string endpoint, string identity);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Connection to {Endpoint} lost: {Reason}")]
+    [LoggerMessage(EventId = 2506, Level = LogLevel.Warning, Message = "Connection to {Endpoint} lost: {Reason}")]
     private partial void LogConnectionLost(string endpoint, string reason);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "CloseSession failed: {Error}")]
+    [LoggerMessage(EventId = 2507, Level = LogLevel.Debug, Message = "CloseSession failed: {Error}")]
     private partial void LogCloseFailed(string error);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Session keep-alive read failed: {Error}")]
+    [LoggerMessage(EventId = 2508, Level = LogLevel.Warning, Message = "Session keep-alive read failed: {Error}")]
     private partial void LogKeepAliveFailed(string error);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "A session event handler threw: {Error}")]
+    [LoggerMessage(EventId = 2509, Level = LogLevel.Warning, Message = "A session event handler threw: {Error}")]
     private partial void LogHandlerFailed(string error);
 }

@@ -308,18 +308,18 @@ public sealed partial class MqttSession : IAsyncDisposable
         return pending.IsCompletedSuccessfully ? Task.CompletedTask : pending.AsTask();
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "MQTT {ClientId} connected to {Host}:{Port} (reconnect: {IsReconnect}, {Filters} subscriptions)")]
+    [LoggerMessage(EventId = 1000, Level = LogLevel.Information, Message = "MQTT {ClientId} connected to {Host}:{Port} (reconnect: {IsReconnect}, {Filters} subscriptions)")]
     private partial void LogConnected(string clientId, string host, int port, bool isReconnect, int filters);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "MQTT {ClientId} lost the broker ({Reason}): {Error}")]
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Warning, Message = "MQTT {ClientId} lost the broker ({Reason}): {Error}")]
     private partial void LogDisconnected(string clientId, string reason, string? error);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "MQTT {ClientId} reconnect failed, next try in {DelayMs} ms: {Error}")]
+    [LoggerMessage(EventId = 1002, Level = LogLevel.Information, Message = "MQTT {ClientId} reconnect failed, next try in {DelayMs} ms: {Error}")]
     private partial void LogReconnectFailed(string clientId, double delayMs, string error);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "MQTT {ClientId} waiting for the broker at {Host}:{Port} (next try in {DelayMs} ms): {Error}")]
+    [LoggerMessage(EventId = 1003, Level = LogLevel.Warning, Message = "MQTT {ClientId} waiting for the broker at {Host}:{Port} (next try in {DelayMs} ms): {Error}")]
     private partial void LogWaitingForBroker(string clientId, string host, int port, double delayMs, string error);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "MQTT send failed while disconnected: {Error}")]
+    [LoggerMessage(EventId = 1004, Level = LogLevel.Debug, Message = "MQTT send failed while disconnected: {Error}")]
     private partial void LogSendFailed(string error);
 }

@@ -277,6 +277,6 @@ public sealed partial class IoTHubClient : IAsyncDisposable
         return MqttTopicFilterComparer.Compare(message.Topic, filter) == MqttTopicFilterCompareResult.IsMatch;
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Ignored an event on {Topic} that is not an event envelope: {Error}")]
+    [LoggerMessage(EventId = 1100, Level = LogLevel.Warning, Message = "Ignored an event on {Topic} that is not an event envelope: {Error}")]
     private partial void LogBadEvent(string topic, string error);
 }

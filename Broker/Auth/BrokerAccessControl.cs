@@ -97,9 +97,9 @@ internal sealed partial class BrokerAccessControl
         return Task.CompletedTask;
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Refused connection of {ClientId} as {User}: {Why}")]
+    [LoggerMessage(EventId = 4000, Level = LogLevel.Warning, Message = "Refused connection of {ClientId} as {User}: {Why}")]
     private partial void LogRefused(string clientId, string user, string why);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Denied {ClientId} ({User}) {Action} on {Topic} by the ACL")]
+    [LoggerMessage(EventId = 4001, Level = LogLevel.Warning, Message = "Denied {ClientId} ({User}) {Action} on {Topic} by the ACL")]
     private partial void LogDenied(string clientId, string user, string action, string topic);
 }

@@ -308,12 +308,12 @@ internal sealed partial class StatePublisher : IBackendEventSink
     private sealed record RemoveDevice(string Device) : Outbound;
     private sealed record RepublishEverything : Outbound { public static readonly RepublishEverything Instance = new(); }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Publish failed (state is republished after reconnect): {Error}")]
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Warning, Message = "Publish failed (state is republished after reconnect): {Error}")]
     private partial void LogPublishFailed(string error);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Publishing again {Count} events whose acknowledgement the lost connection took")]
+    [LoggerMessage(EventId = 2003, Level = LogLevel.Information, Message = "Publishing again {Count} events whose acknowledgement the lost connection took")]
     private partial void LogRetrying(int count);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Over {Max} events queued: dropping notifications until the broker catches up")]
+    [LoggerMessage(EventId = 2004, Level = LogLevel.Warning, Message = "Over {Max} events queued: dropping notifications until the broker catches up")]
     private partial void LogDroppingNotifications(int max);
 }

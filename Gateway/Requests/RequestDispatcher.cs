@@ -219,18 +219,18 @@ internal sealed partial class RequestDispatcher
 
     private sealed record Incoming(ReceivedMessage Message, ParsedTopic Topic, long ArrivedAt);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Request on {Topic} failed with {Code}: {Error}")]
+    [LoggerMessage(EventId = 2005, Level = LogLevel.Warning, Message = "Request on {Topic} failed with {Code}: {Error}")]
     private partial void LogRequestFailed(string topic, string code, string error);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Request on {Topic} failed in the backend")]
+    [LoggerMessage(EventId = 2006, Level = LogLevel.Error, Message = "Request on {Topic} failed in the backend")]
     private partial void LogBackendFailure(Exception exception, string topic);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Request on {Topic} names response topic '{ResponseTopic}', which is not allowed; no reply sent")]
+    [LoggerMessage(EventId = 2007, Level = LogLevel.Warning, Message = "Request on {Topic} names response topic '{ResponseTopic}', which is not allowed; no reply sent")]
     private partial void LogRefusedResponseTopic(string topic, string responseTopic);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Request on {Topic} is a duplicate of a recent one: answered again, not executed")]
+    [LoggerMessage(EventId = 2008, Level = LogLevel.Information, Message = "Request on {Topic} is a duplicate of a recent one: answered again, not executed")]
     private partial void LogDuplicate(string topic);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not send the reply to {Topic}: {Error}")]
+    [LoggerMessage(EventId = 2009, Level = LogLevel.Warning, Message = "Could not send the reply to {Topic}: {Error}")]
     private partial void LogReplyFailed(string topic, string error);
 }

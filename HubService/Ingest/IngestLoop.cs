@@ -287,15 +287,15 @@ internal sealed partial class IngestLoop
     private sealed record PreparedBarrier(Barrier Barrier) : Prepared;
     private sealed record Skip : Prepared { public static readonly Skip Instance = new(); }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Ignored a message on {Topic} (logged once per topic): {Error}")]
+    [LoggerMessage(EventId = 3006, Level = LogLevel.Warning, Message = "Ignored a message on {Topic} (logged once per topic): {Error}")]
     private partial void LogBadMessage(string topic, string error);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Could not write {Count} changed records to the index file; memory keeps them")]
+    [LoggerMessage(EventId = 3007, Level = LogLevel.Error, Message = "Could not write {Count} changed records to the index file; memory keeps them")]
     private partial void LogCommitFailed(Exception exception, int count);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Could not write record '{Id}' to the index file; memory keeps it, the rest of its batch is written")]
+    [LoggerMessage(EventId = 3008, Level = LogLevel.Error, Message = "Could not write record '{Id}' to the index file; memory keeps it, the rest of its batch is written")]
     private partial void LogRecordNotWritten(string id, Exception exception);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Replay of connection {Generation} done: {Stations} stations, {Devices} devices, {Removed} gone while the hub was away")]
+    [LoggerMessage(EventId = 3009, Level = LogLevel.Information, Message = "Replay of connection {Generation} done: {Stations} stations, {Devices} devices, {Removed} gone while the hub was away")]
     private partial void LogCaughtUp(int generation, int stations, int devices, int removed);
 }

@@ -142,15 +142,15 @@ internal sealed partial class HubQueryDispatcher
 
     private sealed record Incoming(ReceivedMessage Message, string? Name, long ArrivedAt);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Hub query on {Topic} failed with {Code}: {Error}")]
+    [LoggerMessage(EventId = 3010, Level = LogLevel.Warning, Message = "Hub query on {Topic} failed with {Code}: {Error}")]
     private partial void LogQueryFailed(string topic, string code, string error);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Hub query on {Topic} failed inside the hub")]
+    [LoggerMessage(EventId = 3011, Level = LogLevel.Error, Message = "Hub query on {Topic} failed inside the hub")]
     private partial void LogInternalFailure(Exception exception, string topic);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Hub query on {Topic} names response topic '{ResponseTopic}', which is not allowed; no reply sent")]
+    [LoggerMessage(EventId = 3012, Level = LogLevel.Warning, Message = "Hub query on {Topic} names response topic '{ResponseTopic}', which is not allowed; no reply sent")]
     private partial void LogRefusedResponseTopic(string topic, string responseTopic);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not send the reply to {Topic}: {Error}")]
+    [LoggerMessage(EventId = 3013, Level = LogLevel.Warning, Message = "Could not send the reply to {Topic}: {Error}")]
     private partial void LogReplyFailed(string topic, string error);
 }

@@ -468,18 +468,18 @@ internal sealed partial class SecureChannel : IAsyncDisposable
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Secure channel {ChannelId} open to {Endpoint} (token lifetime {LifetimeSeconds} s, chunks {SendChunk} out / {ReceiveChunk} in)")]
+    [LoggerMessage(EventId = 2510, Level = LogLevel.Information, Message = "Secure channel {ChannelId} open to {Endpoint} (token lifetime {LifetimeSeconds} s, chunks {SendChunk} out / {ReceiveChunk} in)")]
     private partial void LogOpened(string endpoint, uint channelId, double lifetimeSeconds, int sendChunk, int receiveChunk);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Secure channel {ChannelId} renewed: token {TokenId}, lifetime {LifetimeSeconds} s")]
+    [LoggerMessage(EventId = 2511, Level = LogLevel.Debug, Message = "Secure channel {ChannelId} renewed: token {TokenId}, lifetime {LifetimeSeconds} s")]
     private partial void LogRenewed(uint channelId, uint tokenId, double lifetimeSeconds);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Secure channel {ChannelId} broke: {Reason}")]
+    [LoggerMessage(EventId = 2512, Level = LogLevel.Warning, Message = "Secure channel {ChannelId} broke: {Reason}")]
     private partial void LogFaulted(uint channelId, string reason);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "A response for request {RequestId} came after its caller stopped waiting")]
+    [LoggerMessage(EventId = 2513, Level = LogLevel.Debug, Message = "A response for request {RequestId} came after its caller stopped waiting")]
     private partial void LogUnmatchedResponse(uint requestId);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Sending CLO failed: {Error}")]
+    [LoggerMessage(EventId = 2514, Level = LogLevel.Debug, Message = "Sending CLO failed: {Error}")]
     private partial void LogCloseFailed(string error);
 }

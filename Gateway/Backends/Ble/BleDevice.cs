@@ -575,30 +575,30 @@ public sealed partial class BleDevice : IDeviceBackend
     private async Task LockedAsync(Func<Task<bool>> operation, CancellationToken cancellationToken) =>
         await LockedAsync<bool>(operation, cancellationToken).ConfigureAwait(false);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "BLE device '{Device}' connected, {Keys} characteristics")]
+    [LoggerMessage(EventId = 2300, Level = LogLevel.Information, Message = "BLE device '{Device}' connected, {Keys} characteristics")]
     private partial void LogConnected(string device, int keys);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "BLE device '{Device}' disconnected ({How})")]
+    [LoggerMessage(EventId = 2301, Level = LogLevel.Information, Message = "BLE device '{Device}' disconnected ({How})")]
     private partial void LogDisconnected(string device, string how);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Connecting '{Device}' failed (attempt {Attempt}), trying again: {Error}")]
+    [LoggerMessage(EventId = 2302, Level = LogLevel.Warning, Message = "Connecting '{Device}' failed (attempt {Attempt}), trying again: {Error}")]
     private partial void LogConnectRetry(string device, int attempt, string error);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "BLE device '{Device}' reconnected after {Attempts} attempt(s)")]
+    [LoggerMessage(EventId = 2303, Level = LogLevel.Information, Message = "BLE device '{Device}' reconnected after {Attempts} attempt(s)")]
     private partial void LogReconnected(string device, int attempts);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Reconnecting '{Device}' failed (attempt {Attempt} of {Max}): {Error}")]
+    [LoggerMessage(EventId = 2304, Level = LogLevel.Warning, Message = "Reconnecting '{Device}' failed (attempt {Attempt} of {Max}): {Error}")]
     private partial void LogReconnectFailed(string device, int attempt, int max, string error);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Gave up reconnecting '{Device}' after {Attempts} attempts")]
+    [LoggerMessage(EventId = 2305, Level = LogLevel.Warning, Message = "Gave up reconnecting '{Device}' after {Attempts} attempts")]
     private partial void LogReconnectGaveUp(string device, int attempts);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Turned {Count} notification(s) of '{Device}' back on after reconnecting")]
+    [LoggerMessage(EventId = 2306, Level = LogLevel.Information, Message = "Turned {Count} notification(s) of '{Device}' back on after reconnecting")]
     private partial void LogNotificationsRestored(string device, int count);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "'{Device}' no longer has key '{Key}' after reconnecting; its notifications stay off")]
+    [LoggerMessage(EventId = 2307, Level = LogLevel.Warning, Message = "'{Device}' no longer has key '{Key}' after reconnecting; its notifications stay off")]
     private partial void LogNotifyKeyGone(string device, string key);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "'{Device}' does not know its time (Current Time {Bytes}); offset reported as 0")]
+    [LoggerMessage(EventId = 2308, Level = LogLevel.Warning, Message = "'{Device}' does not know its time (Current Time {Bytes}); offset reported as 0")]
     private partial void LogClockUnknown(string device, string bytes);
 }

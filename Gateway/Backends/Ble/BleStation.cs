@@ -562,48 +562,48 @@ public sealed partial class BleStation : IStationBackend
 
     private sealed record GattObject(string Interface, string Uuid, string? Service, IReadOnlyCollection<string> Flags);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "BLE station on D-Bus '{Address}', adapter {Adapter} ({Bdaddr})")]
+    [LoggerMessage(EventId = 2309, Level = LogLevel.Information, Message = "BLE station on D-Bus '{Address}', adapter {Adapter} ({Bdaddr})")]
     private partial void LogOnBus(string address, string adapter, string bdaddr);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "BLE station '{Station}' started: {Adapter} powered")]
+    [LoggerMessage(EventId = 2310, Level = LogLevel.Information, Message = "BLE station '{Station}' started: {Adapter} powered")]
     private partial void LogStarted(string station, string adapter);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "BLE station '{Station}' stopped")]
+    [LoggerMessage(EventId = 2311, Level = LogLevel.Information, Message = "BLE station '{Station}' stopped")]
     private partial void LogStopped(string station);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "BLE station '{Station}': discovery {What}")]
+    [LoggerMessage(EventId = 2312, Level = LogLevel.Information, Message = "BLE station '{Station}': discovery {What}")]
     private partial void LogDiscovery(string station, string what);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Discovered BLE device '{Device}' ({Name})")]
+    [LoggerMessage(EventId = 2313, Level = LogLevel.Information, Message = "Discovered BLE device '{Device}' ({Name})")]
     private partial void LogDiscovered(string device, string name);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "BLE device '{Device}' is gone from BlueZ")]
+    [LoggerMessage(EventId = 2314, Level = LogLevel.Information, Message = "BLE device '{Device}' is gone from BlueZ")]
     private partial void LogDeviceGone(string device);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Adapter {Adapter} was powered off from outside: station stopped")]
+    [LoggerMessage(EventId = 2315, Level = LogLevel.Warning, Message = "Adapter {Adapter} was powered off from outside: station stopped")]
     private partial void LogPoweredOff(string adapter);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Adapter {Adapter} is gone from BlueZ: station stopped")]
+    [LoggerMessage(EventId = 2316, Level = LogLevel.Warning, Message = "Adapter {Adapter} is gone from BlueZ: station stopped")]
     private partial void LogAdapterGone(string adapter);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "{What}: BlueZ says InProgress, retry {Attempt}")]
+    [LoggerMessage(EventId = 2317, Level = LogLevel.Debug, Message = "{What}: BlueZ says InProgress, retry {Attempt}")]
     private partial void LogInProgressRetry(string what, int attempt);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Stopping discovery: {Error}")]
+    [LoggerMessage(EventId = 2318, Level = LogLevel.Debug, Message = "Stopping discovery: {Error}")]
     private partial void LogDiscoveryStopIgnored(string error);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not read {Path}: {Error}")]
+    [LoggerMessage(EventId = 2319, Level = LogLevel.Warning, Message = "Could not read {Path}: {Error}")]
     private partial void LogDeviceReadFailed(string path, string error);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "BLE background work failed: {What}")]
+    [LoggerMessage(EventId = 2320, Level = LogLevel.Error, Message = "BLE background work failed: {What}")]
     private partial void LogBackgroundFailed(Exception exception, string what);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "A D-Bus signal subscription failed: {Error}")]
+    [LoggerMessage(EventId = 2321, Level = LogLevel.Warning, Message = "A D-Bus signal subscription failed: {Error}")]
     private partial void LogWatchFailed(string error);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Lost the D-Bus connection to '{Address}': {Reason}")]
+    [LoggerMessage(EventId = 2322, Level = LogLevel.Error, Message = "Lost the D-Bus connection to '{Address}': {Reason}")]
     private partial void LogBusLost(string address, string reason);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not disconnect every device while shutting down: {Error}")]
+    [LoggerMessage(EventId = 2323, Level = LogLevel.Warning, Message = "Could not disconnect every device while shutting down: {Error}")]
     private partial void LogDisposeDisconnectFailed(string error);
 }

@@ -204,27 +204,27 @@ public sealed partial class OpcUaStation
         if (changed) _sink?.OnStationEvent(StationEventType.PropsChanged);
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "OPC UA station cannot connect to {Endpoint}: {Error}; trying again in {DelayMs} ms")]
+    [LoggerMessage(EventId = 2400, Level = LogLevel.Warning, Message = "OPC UA station cannot connect to {Endpoint}: {Error}; trying again in {DelayMs} ms")]
     private partial void LogConnectFailed(string endpoint, string error, double delayMs);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "OPC UA station lost {Endpoint}: {Reason}; {Devices} devices disconnected until it is back")]
+    [LoggerMessage(EventId = 2401, Level = LogLevel.Warning, Message = "OPC UA station lost {Endpoint}: {Reason}; {Devices} devices disconnected until it is back")]
     private partial void LogLinkLost(string endpoint, string reason, int devices);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "The OPC UA link lasted only {LivedMs} ms; reconnecting in {DelayMs} ms")]
+    [LoggerMessage(EventId = 2402, Level = LogLevel.Warning, Message = "The OPC UA link lasted only {LivedMs} ms; reconnecting in {DelayMs} ms")]
     private partial void LogLinkShortLived(double livedMs, double delayMs);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "OPC UA station reconnected to {Endpoint}; {Items} monitored items restored")]
+    [LoggerMessage(EventId = 2403, Level = LogLevel.Information, Message = "OPC UA station reconnected to {Endpoint}; {Items} monitored items restored")]
     private partial void LogReconnected(string endpoint, int items);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Restoring after a reconnect failed: {Error}")]
+    [LoggerMessage(EventId = 2404, Level = LogLevel.Warning, Message = "Restoring after a reconnect failed: {Error}")]
     private partial void LogRestoreFailed(string error);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not watch '{Key}' of '{Device}' again after a reconnect: {Status}")]
+    [LoggerMessage(EventId = 2405, Level = LogLevel.Warning, Message = "Could not watch '{Key}' of '{Device}' again after a reconnect: {Status}")]
     private partial void LogRestoreItemFailed(string device, string key, string status);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Closing the OPC UA session failed: {Error}")]
+    [LoggerMessage(EventId = 2406, Level = LogLevel.Debug, Message = "Closing the OPC UA session failed: {Error}")]
     private partial void LogCloseFailed(string error);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Discovery found {Count} objects under {Root} in {Ms} ms")]
+    [LoggerMessage(EventId = 2407, Level = LogLevel.Information, Message = "Discovery found {Count} objects under {Root} in {Ms} ms")]
     private partial void LogDiscovered(int count, string root, double ms);
 }

@@ -102,6 +102,6 @@ public sealed partial class OpcUaStation
         _sink?.OnNotified(owner.Device.Id, owner.Variable.Key, bytes, extra);
     }
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Deleting the monitored item of '{Key}' of '{Device}' failed: {Error}")]
+    [LoggerMessage(EventId = 2408, Level = LogLevel.Debug, Message = "Deleting the monitored item of '{Key}' of '{Device}' failed: {Error}")]
     private partial void LogUnwatchFailed(string device, string key, string error);
 }
