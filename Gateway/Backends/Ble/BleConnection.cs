@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using MqttIoT.Gateway.Backends.Ble.BlueZ;
+using MqttIoT.Protocol;
 using MqttIoT.Sdk;
 using MqttIoT.Sdk.Contract;
 using Tmds.DBus;
@@ -121,7 +122,7 @@ internal sealed partial class BleConnection(BleDevice device, BleStation station
         }
     }
 
-    /// <summary>Reconnects after a drop, with growing pauses, until it works, is no longer wanted, or the attempts run out.</summary>
+    /// <summary>Reconnects after a drop, with the one capped exponential <see cref="Backoff"/> between attempts, until it works, is no longer wanted, or the attempts run out.</summary>
     public async Task ReconnectAsync(CancellationToken stopping)
     {
         var options = station.Options;
@@ -133,10 +134,10 @@ internal sealed partial class BleConnection(BleDevice device, BleStation station
         }
         try
         {
-            var delay = options.ReconnectDelay;
+            var backoff = new Backoff(options.ReconnectBackoff, station.Time);
             for (int attempt = 1; attempt <= options.ReconnectAttempts; attempt++)
             {
-                await Task.Delay(delay, station.Time, reconnect.Token).ConfigureAwait(false);
+                await backoff.DelayAsync(reconnect.Token).ConfigureAwait(false);
                 await gatt.WaitAsync(reconnect.Token).ConfigureAwait(false);
                 try
                 {
@@ -148,7 +149,6 @@ internal sealed partial class BleConnection(BleDevice device, BleStation station
                 }
                 catch (IoTException e) { LogReconnectFailed(device.Id, attempt, options.ReconnectAttempts, e.Message); }
                 finally { gatt.Release(); }
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(30).Ticks));
             }
             LogReconnectGaveUp(device.Id, options.ReconnectAttempts);
         }

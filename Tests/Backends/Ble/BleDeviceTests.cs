@@ -223,6 +223,45 @@ public class BleDeviceTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_dropped_device_reconnects_with_the_backoff_from_reconnect_delay_up_to_reconnect_max_delay()
+    {
+        var clock = new WatchedClock();
+        await using var rig = await BleRig.StartAsync(o =>
+        {
+            o.ReconnectDelay = TimeSpan.FromSeconds(1);
+            o.ReconnectMaxDelay = TimeSpan.FromSeconds(3);
+            o.ReconnectAttempts = 5;
+            o.ConnectAttempts = 1;
+            o.ConnectTimeout = o.PowerTimeout = TimeSpan.FromHours(1);
+        }, clock, BleRig.Spec(Address, "Sensor 1"));
+        var device = await rig.ConnectAsync(Address);
+        await using var events = await device.SubscribeToEventsAsync();
+        async Task<int> ConnectsAsync() => (await rig.BlueZ.CallsAsync()).Count(c => c == $"Connect:{Address}");
+        // The reconnect waits: 1 s, 2 s, then capped at 3 s, each stretched by up to 20 % of jitter. (An abandoned
+        // connect waits up to 5 s for its Disconnect, the connect and power timeouts are an hour: none falls in here.)
+        static bool IsReconnectWait(TimeSpan due) => due >= TimeSpan.FromSeconds(1) && due <= TimeSpan.FromSeconds(3.6);
+
+        await rig.BlueZ.Control.FailConnectsAsync(Address, 3);
+        await rig.BlueZ.Control.DropAsync(Address);
+        await events.WaitForAsync(e => e.Type == DeviceEventType.Disconnected);
+        for (int attempt = 1; attempt <= 4; attempt++)
+        {
+            var due = (await clock.WaitForTimersAsync(attempt, IsReconnectWait, $"reconnect wait {attempt}"))[attempt - 1];
+            (await ConnectsAsync()).Should().Be(attempt, "no reconnect attempt comes before its wait is over");
+            clock.Advance(due);
+            await Deadline.UntilAsync(async () => await ConnectsAsync() == attempt + 1, $"reconnect attempt {attempt}");
+        }
+        await events.WaitForAsync(e => e.Type == DeviceEventType.Connected);
+
+        var waits = clock.Dues.Where(IsReconnectWait).ToList();
+        waits.Should().HaveCount(4);
+        double[] bases = [1, 2, 3, 3];
+        for (int i = 0; i < bases.Length; i++)
+            waits[i].TotalSeconds.Should().BeInRange(bases[i], bases[i] * 1.2, $"wait {i + 1} is the backoff's step {bases[i]} s plus jitter");
+        rig.Env.Logs.Count(Microsoft.Extensions.Logging.LogLevel.Information, "reconnected after 4 attempt(s)").Should().Be(1);
+    }
+
+    [Fact]
     public async Task Without_auto_reconnect_a_drop_is_reported_and_connect_brings_notifications_back()
     {
         await using var rig = await BleRig.StartAsync(o => o.AutoReconnect = false, BleRig.Spec(Address, "Sensor 1"));

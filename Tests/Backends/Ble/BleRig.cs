@@ -50,6 +50,10 @@ public sealed class BleRig : IAsyncDisposable
     }
 
     public static Task<BleRig> StartAsync(Action<BleStationOptions>? configure = null, params string[] devices) =>
+        StartAsync(configure, null, devices);
+
+    /// <summary>The rig with the station on <paramref name="time"/> (a fake clock, for what is about time).</summary>
+    public static Task<BleRig> StartAsync(Action<BleStationOptions>? configure, TimeProvider? time, params string[] devices) =>
         StartWithBackendAsync((bus, logs) =>
         {
             var options = new BleStationOptions
@@ -58,7 +62,7 @@ public sealed class BleRig : IAsyncDisposable
                 RetryDelay = TimeSpan.FromMilliseconds(10), ReconnectDelay = TimeSpan.FromMilliseconds(50),
             };
             configure?.Invoke(options);
-            return new BleStation(options, logs);
+            return new BleStation(options, logs, time);
         }, devices);
 
     /// <summary>The rig with a station made by <paramref name="backend"/> from the fake's bus address (the command line, say).</summary>

@@ -178,6 +178,15 @@ public class BleStationTests(ITestOutputHelper output)
         (await start.Should().ThrowAsync<IoTException>()).Which.Message.Should().Contain("no adapter /org/bluez/hci7").And.Contain("/org/bluez/hci0");
     }
 
+    [Theory]
+    [InlineData(0, 30)]
+    [InlineData(5, 2)]
+    public void Reconnect_delays_out_of_range_are_refused(double min, double max)
+    {
+        var options = new BleStationOptions { ReconnectDelay = TimeSpan.FromSeconds(min), ReconnectMaxDelay = TimeSpan.FromSeconds(max) };
+        options.Invoking(o => o.Validate()).Should().Throw<ArgumentException>().WithMessage("*ReconnectMaxDelay*");
+    }
+
     [Fact]
     public void The_command_line_selects_the_ble_backend_with_its_adapter_and_bus()
     {
