@@ -22,6 +22,7 @@ internal sealed partial class BleBus(BleStationOptions options, BlueZCalls calls
     private TaskCompletionSource<bool>? _poweredWaiter;
     private Connection? _connection;
     private IAdapter1? _adapter;
+    private volatile bool _leaving;
 
     /// <summary>The connection, once on the bus.</summary>
     public Connection Connection => _connection ?? throw new InvalidOperationException("not on the bus");
@@ -58,7 +59,8 @@ internal sealed partial class BleBus(BleStationOptions options, BlueZCalls calls
             catch (ConnectException e) { throw new IoTException(ErrorCode.BackendFailure, $"cannot reach D-Bus at '{address}': {e.Message}", e); }
             connection.StateChanged += (_, e) =>
             {
-                if (e.State == ConnectionState.Disconnected) LogBusLost(address, e.DisconnectReason?.Message ?? "closed");
+                // Our own Dispose disconnects too (its reason an ObjectDisposedException): that is leaving, not losing the bus.
+                if (e.State == ConnectionState.Disconnected && !_leaving) LogBusLost(address, e.DisconnectReason?.Message ?? "closed");
             };
             var objectManager = connection.CreateProxy<IObjectManager>(BlueZNames.Service, ObjectPath.Root);
             var adapter = connection.CreateProxy<IAdapter1>(BlueZNames.Service, options.AdapterPath);
@@ -116,6 +118,7 @@ internal sealed partial class BleBus(BleStationOptions options, BlueZCalls calls
     /// <summary>Ends the subscriptions and leaves the bus.</summary>
     public void Dispose()
     {
+        _leaving = true;
         DisposeWatches();
         _connection?.Dispose();
     }

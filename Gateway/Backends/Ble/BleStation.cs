@@ -27,6 +27,8 @@ public sealed partial class BleStation : IStationBackend, IBleTreeListener
     private readonly BleObjectTree _tree;
     private readonly BleDiscovery _discovery;
     private bool _started;
+    // Between STOP's power-off and its end: the adapter's Powered=false is ours, not someone else's.
+    private bool _stopping;
     private volatile IBackendEventSink? _sink;
 
     /// <summary>Creates the station; nothing touches D-Bus until <see cref="StartAsync"/>.</summary>
@@ -123,12 +125,23 @@ public sealed partial class BleStation : IStationBackend, IBleTreeListener
         await _lifecycle.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            lock (_lock) if (!_started) return;
-            await StopDiscoveryAsync(cancellationToken).ConfigureAwait(false);
-            foreach (var device in _tree.Devices().Where(d => d.IsLinkUp || d.IsReady))
-                await device.DisconnectAsync(cancellationToken).ConfigureAwait(false);
-            if (Options.PowerOffOnStop) await _bus.PowerOffAsync(cancellationToken).ConfigureAwait(false);
-            MarkStopped();
+            lock (_lock)
+            {
+                if (!_started) return;
+                _stopping = true;
+            }
+            try
+            {
+                await StopDiscoveryAsync(cancellationToken).ConfigureAwait(false);
+                foreach (var device in _tree.Devices().Where(d => d.IsLinkUp || d.IsReady))
+                    await device.DisconnectAsync(cancellationToken).ConfigureAwait(false);
+                if (Options.PowerOffOnStop) await _bus.PowerOffAsync(cancellationToken).ConfigureAwait(false);
+                MarkStopped();
+            }
+            finally
+            {
+                lock (_lock) _stopping = false;
+            }
         }
         finally { _lifecycle.Release(); }
     }
@@ -246,7 +259,8 @@ public sealed partial class BleStation : IStationBackend, IBleTreeListener
 
     private void OnAdapterChanged(PropertyChanges changes, AdapterChange change)
     {
-        bool poweredOff = change.PoweredOff && IsStarted;
+        bool poweredOff;
+        lock (_lock) poweredOff = change.PoweredOff && _started && !_stopping;
         // Our session ended without us (adapter reset, powered off): the scan is over.
         if (change.DiscoveringOff && _discovery.Ended()) _sink?.OnStationEvent(StationEventType.DiscoveryStopped);
         if (poweredOff)
