@@ -19,6 +19,9 @@ internal sealed partial class BleBackgroundWork(ILogger logger) : IDisposable
     /// <summary>Cancelled when the station is disposed.</summary>
     public CancellationToken Stopping => _stopping.Token;
 
+    /// <summary>What is running now (for tests: whether a reconnect runs).</summary>
+    public IReadOnlyCollection<string> Running => [.. _running.Values];
+
     /// <summary>Runs <paramref name="work"/> in the background; nothing new starts once stopping.</summary>
     public void Run(string what, Func<CancellationToken, Task> work)
     {

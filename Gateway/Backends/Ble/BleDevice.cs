@@ -221,10 +221,11 @@ public sealed partial class BleDevice : IDeviceBackend
         }
         if (link.Lost)
         {
+            // The reconnect is started before the line is logged: whoever reads the line knows whether one runs.
+            if (link.Reconnect) _station.OnLinkLost(this);
             _station.Sink?.OnDeviceEvent(Id, DeviceEventType.Disconnected);
             _station.Sink?.OnStationEvent(StationEventType.DeviceDisconnected, Id);
             LogDisconnected(Id, link.Reconnect ? "dropped" : "on request");
-            if (link.Reconnect) _station.OnLinkLost(this);
         }
         link.FailWaiters?.TrySetException(new IoTException(ErrorCode.BackendFailure, $"'{Id}' dropped the link while its services were being resolved"));
     }

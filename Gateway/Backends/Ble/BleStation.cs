@@ -216,6 +216,9 @@ public sealed partial class BleStation : IStationBackend, IBleTreeListener
         _background.Dispose();
     }
 
+    /// <summary>The background work running now, by what it does (for tests).</summary>
+    internal IReadOnlyCollection<string> RunningBackgroundWork => _background.Running;
+
     /// <summary>Runs background work that dispose waits for, logging its failure instead of losing it.</summary>
     internal void Track(string what, Func<CancellationToken, Task> work) => _background.Run(what, work);
 

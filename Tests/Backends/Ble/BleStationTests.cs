@@ -96,13 +96,17 @@ public class BleStationTests(ITestOutputHelper output)
     public async Task Connect_fails_clearly_when_services_never_resolve_and_the_link_is_given_up()
     {
         const string address = "AA:00:00:00:00:12";
-        await using var rig = await BleRig.StartAsync(o => o.ConnectTimeout = TimeSpan.FromMilliseconds(500),
+        var clock = new WatchedClock();
+        var connectTimeout = TimeSpan.FromSeconds(20);
+        await using var rig = await BleRig.StartAsync(o => { o.ConnectTimeout = connectTimeout; o.PowerTimeout = TimeSpan.FromHours(1); }, clock,
             BleRig.Spec(address, "Stuck", extra: new { neverResolve = true }));
         await rig.DiscoverAsync(address);
-        var connect = () => rig.Remote.ConnectDeviceAsync(BleRig.DeviceId(address));
-        var error = (await connect.Should().ThrowAsync<IoTException>()).Which;
+        var connect = rig.Remote.ConnectDeviceAsync(BleRig.DeviceId(address));
+        // The station's clock runs the CONNECT's timeout: once it is armed, it runs out at once.
+        clock.Advance((await clock.WaitForTimersAsync(1, d => d == connectTimeout, "the connect timeout"))[0]);
+        var error = (await FluentActions.Awaiting(() => connect).Should().ThrowAsync<IoTException>()).Which;
         error.Code.Should().Be(ErrorCode.BackendFailure);
-        error.Message.Should().Contain("did not connect and resolve its GATT services within 0.5 s");
+        error.Message.Should().Contain("did not connect and resolve its GATT services within 20 s");
         (await rig.BlueZ.DeviceStateAsync(address)).GetProperty("connected").GetBoolean().Should().BeFalse("the half-made link is disconnected");
     }
 

@@ -15,6 +15,9 @@ public sealed class EventLog : ILoggerProvider
     /// <summary>How many lines with this EventId were logged.</summary>
     public int Count(int eventId) => Entries.Count(e => e.EventId == eventId);
 
+    /// <summary>How many lines with this EventId and this text in their message were logged.</summary>
+    public int Count(int eventId, string contains) => Entries.Count(e => e.EventId == eventId && e.Message.Contains(contains, StringComparison.Ordinal));
+
     /// <summary>The lines at <paramref name="atLeast"/> or above, for an assertion and its message.</summary>
     public List<string> AtLeast(LogLevel atLeast) =>
         [.. Entries.Where(e => e.Level >= atLeast).Select(e => $"{e.Level} {e.EventId} {e.Category}: {e.Message}")];
