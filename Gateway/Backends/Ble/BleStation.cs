@@ -101,13 +101,20 @@ public sealed partial class BleStation : IStationBackend, IBleTreeListener
     /// <inheritdoc />
     public IReadOnlyList<IDeviceBackend> GetDiscoveredDevices() => [.. _discovery.Known().Where(d => !d.IsReady)];
 
+    // Every station request that succeeds emits its event once, also when the station is in that state already
+    // (topics.md, "Station requests"); what a request changes on the way (a scan it stops) emits its own events.
+
     /// <summary>Connects to the bus (first time), powers the adapter on and waits until it says so.</summary>
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         await _lifecycle.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            lock (_lock) if (_started) return;
+            if (IsStarted)
+            {
+                _sink?.OnStationEvent(StationEventType.Started);
+                return;
+            }
             var adapter = await _bus.EnsureAsync(_tree, OnAdapterChanged, cancellationToken).ConfigureAwait(false);
             await _bus.PowerOnAsync(adapter, cancellationToken).ConfigureAwait(false);
             lock (_lock) _started = true;
@@ -125,14 +132,15 @@ public sealed partial class BleStation : IStationBackend, IBleTreeListener
         await _lifecycle.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            lock (_lock)
+            lock (_lock) _stopping = _started;
+            if (!_stopping)
             {
-                if (!_started) return;
-                _stopping = true;
+                _sink?.OnStationEvent(StationEventType.Stopped);
+                return;
             }
             try
             {
-                await StopDiscoveryAsync(cancellationToken).ConfigureAwait(false);
+                await StopScanAsync(cancellationToken).ConfigureAwait(false);
                 foreach (var device in _tree.Devices().Where(d => d.IsLinkUp || d.IsReady))
                     await device.DisconnectAsync(cancellationToken).ConfigureAwait(false);
                 if (Options.PowerOffOnStop) await _bus.PowerOffAsync(cancellationToken).ConfigureAwait(false);
@@ -147,15 +155,25 @@ public sealed partial class BleStation : IStationBackend, IBleTreeListener
     }
 
     /// <inheritdoc />
-    public Task ConnectAsync(string device, CancellationToken cancellationToken)
+    public async Task ConnectAsync(string device, CancellationToken cancellationToken)
     {
         var d = RequireKnown(device);
         lock (_lock) if (!_started) throw new IoTException(ErrorCode.InvalidState, $"station '{Id}' is stopped");
-        return d.ConnectAsync(cancellationToken);
+        // A device that becomes ready reports DEVICE_CONNECTED itself; one that was ready already gets it from here.
+        bool wasReady = d.IsReady;
+        await d.ConnectAsync(cancellationToken).ConfigureAwait(false);
+        if (wasReady) _sink?.OnStationEvent(StationEventType.DeviceConnected, d.Id);
     }
 
     /// <inheritdoc />
-    public Task DisconnectAsync(string device, CancellationToken cancellationToken) => RequireKnown(device).DisconnectAsync(cancellationToken);
+    public async Task DisconnectAsync(string device, CancellationToken cancellationToken)
+    {
+        var d = RequireKnown(device);
+        // Likewise: a ready device that goes down reports DEVICE_DISCONNECTED itself.
+        bool wasReady = d.IsReady;
+        await d.DisconnectAsync(cancellationToken).ConfigureAwait(false);
+        if (!wasReady) _sink?.OnStationEvent(StationEventType.DeviceDisconnected, d.Id);
+    }
 
     /// <summary>Sets the discovery filter and starts a discovery session of this client.</summary>
     public async Task StartDiscoveryAsync(CancellationToken cancellationToken)
@@ -166,16 +184,15 @@ public sealed partial class BleStation : IStationBackend, IBleTreeListener
             if (!_started || _bus.Adapter is null) throw new IoTException(ErrorCode.InvalidState, $"station '{Id}' is stopped");
             adapter = _bus.Adapter;
         }
-        if (!await _discovery.StartAsync(adapter, Id, cancellationToken).ConfigureAwait(false)) return;
+        bool started = await _discovery.StartAsync(adapter, Id, cancellationToken).ConfigureAwait(false);
         _sink?.OnStationEvent(StationEventType.DiscoveryStarted);
-        Reevaluate();
+        if (started) Reevaluate();
     }
 
     /// <summary>Ends this client's discovery session (BlueZ scans on while other clients have one).</summary>
     public async Task StopDiscoveryAsync(CancellationToken cancellationToken)
     {
-        if (await _discovery.StopAsync(_bus.Adapter, Id, cancellationToken).ConfigureAwait(false))
-            _sink?.OnStationEvent(StationEventType.DiscoveryStopped);
+        if (!await StopScanAsync(cancellationToken).ConfigureAwait(false)) _sink?.OnStationEvent(StationEventType.DiscoveryStopped);
     }
 
     /// <inheritdoc />
@@ -190,7 +207,7 @@ public sealed partial class BleStation : IStationBackend, IBleTreeListener
     public async Task DisableDiscoveryAsync(CancellationToken cancellationToken)
     {
         _discovery.SetEnabled(false);
-        await StopDiscoveryAsync(cancellationToken).ConfigureAwait(false);
+        await StopScanAsync(cancellationToken).ConfigureAwait(false);
         _sink?.OnStationEvent(StationEventType.DiscoveryDisabled);
     }
 
@@ -204,7 +221,7 @@ public sealed partial class BleStation : IStationBackend, IBleTreeListener
         {
             try
             {
-                await StopDiscoveryAsync(bounded.Token).ConfigureAwait(false);
+                await StopScanAsync(bounded.Token).ConfigureAwait(false);
                 foreach (var device in _tree.Devices().Where(d => d.IsReady))
                     await device.DisconnectAsync(bounded.Token).ConfigureAwait(false);
             }
@@ -258,6 +275,14 @@ public sealed partial class BleStation : IStationBackend, IBleTreeListener
     {
         LogAdapterGone(Options.AdapterPath);
         MarkStopped();
+    }
+
+    /// <summary>Ends a running scan, with its DISCOVERY_STOPPED; false when none was running.</summary>
+    private async Task<bool> StopScanAsync(CancellationToken cancellationToken)
+    {
+        if (!await _discovery.StopAsync(_bus.Adapter, Id, cancellationToken).ConfigureAwait(false)) return false;
+        _sink?.OnStationEvent(StationEventType.DiscoveryStopped);
+        return true;
     }
 
     private void OnAdapterChanged(PropertyChanges changes, AdapterChange change)

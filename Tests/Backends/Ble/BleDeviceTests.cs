@@ -3,6 +3,7 @@ using System.Text;
 using MqttIoT.Gateway.Backends.Ble;
 using MqttIoT.Sdk;
 using MqttIoT.Sdk.Contract;
+using MqttIoT.Tests.Backends;
 using MqttIoT.Tests.Ble;
 using MqttIoT.Tests.Infrastructure;
 using Xunit.Abstractions;

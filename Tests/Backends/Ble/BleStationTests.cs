@@ -4,6 +4,7 @@ using MqttIoT.Gateway;
 using MqttIoT.Gateway.Backends.Ble;
 using MqttIoT.Sdk;
 using MqttIoT.Sdk.Contract;
+using MqttIoT.Tests.Backends;
 using MqttIoT.Tests.Ble;
 using MqttIoT.Tests.Infrastructure;
 using Xunit.Abstractions;
@@ -102,8 +103,10 @@ public class BleStationTests(ITestOutputHelper output)
             BleRig.Spec(address, "Stuck", extra: new { neverResolve = true }));
         await rig.DiscoverAsync(address);
         var connect = rig.Remote.ConnectDeviceAsync(BleRig.DeviceId(address));
-        // The station's clock runs the CONNECT's timeout: once it is armed, it runs out at once.
-        clock.Advance((await clock.WaitForTimersAsync(1, d => d == connectTimeout, "the connect timeout"))[0]);
+        // The station's clock runs the CONNECT's timeout: once the link is up and the services are awaited, it runs out.
+        var armed = (await clock.WaitForTimersAsync(1, d => d == connectTimeout, "the connect timeout"))[0];
+        await Deadline.UntilAsync(async () => (await rig.BlueZ.DeviceStateAsync(address)).GetProperty("connected").GetBoolean(), "the link is up");
+        clock.Advance(armed);
         var error = (await FluentActions.Awaiting(() => connect).Should().ThrowAsync<IoTException>()).Which;
         error.Code.Should().Be(ErrorCode.BackendFailure);
         error.Message.Should().Contain("did not connect and resolve its GATT services within 20 s");

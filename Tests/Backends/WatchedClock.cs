@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Time.Testing;
 using MqttIoT.Tests.Infrastructure;
 
-namespace MqttIoT.Tests.Ble;
+namespace MqttIoT.Tests.Backends;
 
 /// <summary>
 /// A <see cref="FakeTimeProvider"/> that keeps the due time of every timer made on it (Task.Delay, timeouts), so a
