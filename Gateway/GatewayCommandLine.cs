@@ -20,7 +20,7 @@ public sealed class GatewayCommandLine
     /// <summary>Backend kind.</summary>
     public Option<string> Backend { get; } = new("--backend") { Description = "Station backend: simulated, opcua or ble", DefaultValueFactory = _ => "simulated" };
     /// <summary>Station id.</summary>
-    public Option<string> Station { get; } = new("--station") { Description = "Station id (ble: defaults to ble-{adapter})", DefaultValueFactory = _ => "sim-1" };
+    public Option<string> Station { get; } = new("--station") { Description = "Station id (simulated: sim-1, opcua: opcua-1, ble: ble-{adapter})", DefaultValueFactory = _ => "sim-1" };
     /// <summary>BlueZ adapter of the ble backend.</summary>
     public Option<string> Adapter { get; } = new("--adapter") { Description = "BLE: BlueZ adapter (hci0, or /org/bluez/hciN)", DefaultValueFactory = _ => "hci0" };
     /// <summary>D-Bus address of the ble backend.</summary>
@@ -72,7 +72,8 @@ public sealed class GatewayCommandLine
             }, time),
             "opcua" => new OpcUaStation(new OpcUaStationOptions
             {
-                StationId = parse.GetValue(Station)!,
+                // Not the simulated default: an OPC UA gateway named sim-1 would collide with the demo's station.
+                StationId = parse.GetResult(Station) is { Implicit: false } ? parse.GetValue(Station)! : "opcua-1",
                 Endpoint = parse.GetValue(Endpoint) ?? throw new ArgumentException("backend opcua needs --endpoint opc.tcp://host:port/path"),
                 RootNode = parse.GetValue(OpcUaRoot)!,
                 UserName = Environment.GetEnvironmentVariable("MQTTIOT_OPCUA_USER"),

@@ -124,6 +124,7 @@ internal sealed partial class SecureChannel : IAsyncDisposable
         Interlocked.Exchange(ref _closed, 1);
         StopRenewTimer();
         await ShutdownAsync(new OpcUaException(StatusCodes.BadSecureChannelClosed, "the channel was disposed")).ConfigureAwait(false);
+        // RenewAsync keeps its own failures (it faults the channel or logs); this only waits for it to end.
         try { await _renewal.ConfigureAwait(false); } catch (OpcUaException) { } catch (OperationCanceledException) { }
         _receiving.Dispose();
         _sendLock.Dispose();
@@ -200,7 +201,11 @@ internal sealed partial class SecureChannel : IAsyncDisposable
             // A channel whose token cannot be renewed dies when the token expires: say so now.
             Fault(ex as OpcUaException ?? new OpcUaException(StatusCodes.BadSecureChannelClosed, "renewing the secure channel token failed", ex));
         }
-        catch (Exception) { }
+        catch (Exception ex)
+        {
+            // Closed or disposed while renewing: the renewal's failure is the close itself, and nobody waits for it.
+            LogRenewEndedByClose(ex.Message);
+        }
     }
 
     private async Task<byte[]> ExchangeAsync(string messageType, ReadOnlyMemory<byte> body, TimeSpan timeout, CancellationToken cancellationToken)
@@ -325,7 +330,12 @@ internal sealed partial class SecureChannel : IAsyncDisposable
                 _ => new OpcUaException(StatusCodes.BadInternalError, "receiving failed", ex),
             });
         }
-        catch (Exception) { }
+        catch (Exception ex)
+        {
+            // Closed on purpose: the read that fails is the one the close cut off, so there is nothing to report
+            // beyond a debug line; the pending requests fail with BadSecureChannelClosed in ShutdownAsync.
+            LogReceiveEndedByClose(ex.Message);
+        }
     }
 
     /// <summary>One received chunk: checks channel and sequence, then adds it to its message or completes the message.</summary>
@@ -479,6 +489,12 @@ internal sealed partial class SecureChannel : IAsyncDisposable
 
     [LoggerMessage(EventId = 2513, Level = LogLevel.Debug, Message = "A response for request {RequestId} came after its caller stopped waiting")]
     private partial void LogUnmatchedResponse(uint requestId);
+
+    [LoggerMessage(EventId = 2515, Level = LogLevel.Debug, Message = "Token renewal ended by the channel's close: {Error}")]
+    private partial void LogRenewEndedByClose(string error);
+
+    [LoggerMessage(EventId = 2516, Level = LogLevel.Debug, Message = "Receiving ended by the channel's close: {Error}")]
+    private partial void LogReceiveEndedByClose(string error);
 
     [LoggerMessage(EventId = 2514, Level = LogLevel.Debug, Message = "Sending CLO failed: {Error}")]
     private partial void LogCloseFailed(string error);

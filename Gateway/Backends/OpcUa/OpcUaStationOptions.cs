@@ -36,6 +36,9 @@ public sealed class OpcUaStationOptions
     /// <summary>Longest wait between reconnect attempts.</summary>
     public TimeSpan ReconnectMaxDelay { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>Each reconnect wait is stretched by up to this fraction of itself, at random, so stations cut off together do not return together.</summary>
+    public double ReconnectJitter { get; set; } = 0.2;
+
     /// <summary>
     /// A link that lasted this long resets the backoff and is made again at once when it breaks; one that broke
     /// sooner (a server that accepts and then drops the session) waits the backoff delay first.
@@ -70,6 +73,7 @@ public sealed class OpcUaStationOptions
         if (string.IsNullOrEmpty(StationId)) throw new ArgumentException("StationId is required");
         if (!NodeId.TryParse(RootNode, out _)) throw new ArgumentException($"RootNode '{RootNode}' is not a node id (e.g. 'i=85' or 'ns=1;s=Plant')");
         if (ReconnectMinDelay <= TimeSpan.Zero || ReconnectMaxDelay < ReconnectMinDelay) throw new ArgumentException("need 0 < ReconnectMinDelay <= ReconnectMaxDelay");
+        if (ReconnectJitter is < 0 or > 1 || double.IsNaN(ReconnectJitter)) throw new ArgumentException("ReconnectJitter must be between 0 and 1");
         if (StableLinkTime < TimeSpan.Zero) throw new ArgumentException("StableLinkTime cannot be negative");
         if (PublishingInterval <= TimeSpan.Zero) throw new ArgumentException("PublishingInterval must be positive");
         ClientOptions().Validate();
