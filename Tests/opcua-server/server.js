@@ -1,6 +1,9 @@
 // A small OPC UA server for the OPC UA tests (client library and gateway backend).
-// Usage: node server.js [port]      (or OPCUA_PORT=...; default 48400)
+// Usage: node server.js [port] [--secure-only]   (or OPCUA_PORT=...; default 48400)
 //        node server.js --prepare   (creates the certificate and PKI folder once, then exits)
+// Endpoints: SecurityPolicy None, Basic256Sha256, Aes128_Sha256_RsaOaep and Aes256_Sha256_RsaPss, each in modes
+// None (with None only), Sign and SignAndEncrypt; --secure-only leaves out None (a server that requires encryption
+// still answers GetEndpoints on a None channel, as the specification asks).
 // Prints "READY opc.tcp://127.0.0.1:<port>/UA/MqttIoT" on stdout when it accepts connections.
 //
 // Address space, all in the server's own namespace (ns=1), under Objects/Plant:
@@ -23,6 +26,7 @@ const {
 
 const pkiFolder = path.join(__dirname, "pki");
 const prepareOnly = process.argv.includes("--prepare");
+const secureOnly = process.argv.includes("--secure-only");
 const port = Number(process.argv.find((a) => /^\d+$/.test(a)) || process.env.OPCUA_PORT || 48400);
 
 function writable(namespace, parent, name, dataType, value) {
@@ -120,9 +124,12 @@ async function main() {
     certificateFile: path.join(pki, "server_certificate.pem"),
     privateKeyFile: path.join(pki, "own", "private", "private_key.pem"),
     // node-opcua offers user names on the None endpoint only when a secure policy exists to encrypt the password
-    // with (the token policy then says Basic256Sha256); the client under test uses the None endpoint only.
-    securityPolicies: [SecurityPolicy.None, SecurityPolicy.Basic256Sha256],
-    securityModes: [MessageSecurityMode.None, MessageSecurityMode.SignAndEncrypt],
+    // with (the token policy then says Basic256Sha256).
+    securityPolicies: [
+      ...(secureOnly ? [] : [SecurityPolicy.None]),
+      SecurityPolicy.Basic256Sha256, SecurityPolicy.Aes128_Sha256_RsaOaep, SecurityPolicy.Aes256_Sha256_RsaPss,
+    ],
+    securityModes: [...(secureOnly ? [] : [MessageSecurityMode.None]), MessageSecurityMode.Sign, MessageSecurityMode.SignAndEncrypt],
     allowAnonymous: true,
     userManager: { isValidUser: (user, password) => user === "operator" && password === "secret" },
     buildInfo: { productName: "MqttIoT test server", manufacturerName: "MqttIoT" },
