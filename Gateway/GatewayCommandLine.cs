@@ -39,11 +39,21 @@ public sealed class GatewayCommandLine
     /// <summary>OPC UA folder whose objects are the devices.</summary>
     public Option<string> OpcUaRoot { get; } = new("--opcua-root") { Description = "OPC UA folder whose objects are the devices (backend opcua)", DefaultValueFactory = _ => "i=85" };
 
+    /// <summary>OPC UA endpoint security.</summary>
+    public Option<string> OpcUaSecurity { get; } = new("--opcua-security")
+    {
+        Description = "OPC UA security (backend opcua): none, best, or Policy[:Mode] such as Basic256Sha256:SignAndEncrypt", DefaultValueFactory = _ => "none",
+    };
+    /// <summary>OPC UA PKI folder.</summary>
+    public Option<string?> OpcUaPki { get; } = new("--opcua-pki") { Description = "OPC UA PKI folder (own, trusted, rejected, issuers); trust a server by moving its certificate from rejected/certs to trusted/certs" };
+    /// <summary>Trust an unknown OPC UA server certificate on first use.</summary>
+    public Option<bool> OpcUaTrustOnFirstUse { get; } = new("--opcua-trust-on-first-use") { Description = "OPC UA: trust an unknown server certificate on first use (otherwise it is refused and copied to rejected/)" };
+
     /// <summary>Adds the options to a command.</summary>
     public void AddTo(Command command)
     {
         Broker.AddTo(command);
-        foreach (var option in new Option[] { Root, Backend, Station, Devices, NotifyMs, AutoConnect, Endpoint, OpcUaRoot, Adapter, DBusAddress, BleConfig })
+        foreach (var option in new Option[] { Root, Backend, Station, Devices, NotifyMs, AutoConnect, Endpoint, OpcUaRoot, OpcUaSecurity, OpcUaPki, OpcUaTrustOnFirstUse, Adapter, DBusAddress, BleConfig })
             command.Options.Add(option);
     }
 
@@ -76,6 +86,9 @@ public sealed class GatewayCommandLine
                 StationId = parse.GetResult(Station) is { Implicit: false } ? parse.GetValue(Station)! : "opcua-1",
                 Endpoint = parse.GetValue(Endpoint) ?? throw new ArgumentException("backend opcua needs --endpoint opc.tcp://host:port/path"),
                 RootNode = parse.GetValue(OpcUaRoot)!,
+                Security = parse.GetValue(OpcUaSecurity)!,
+                PkiPath = parse.GetValue(OpcUaPki),
+                TrustServerCertificateOnFirstUse = parse.GetValue(OpcUaTrustOnFirstUse),
                 UserName = Environment.GetEnvironmentVariable("MQTTIOT_OPCUA_USER"),
                 Password = Environment.GetEnvironmentVariable("MQTTIOT_OPCUA_PASSWORD"),
                 AutoDiscover = parse.GetValue(AutoConnect),

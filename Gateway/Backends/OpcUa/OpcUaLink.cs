@@ -50,6 +50,12 @@ internal sealed partial class OpcUaLink
     /// <summary>How many times the link was made again after it broke.</summary>
     public int Reconnects { get { lock (_lock) return _reconnects; } }
 
+    /// <summary>The policy and mode of the session, when it is one of this project's client (<c>Basic256Sha256/SignAndEncrypt</c>).</summary>
+    public string? Security
+    {
+        get { lock (_lock) return _session is OpcUaSession s ? $"{s.SecurityPolicy.Name}/{s.SecurityMode}" : null; }
+    }
+
     /// <summary>The session, when the link is up.</summary>
     public IOpcUaSession? Session
     {

@@ -77,6 +77,7 @@ public sealed partial class OpcUaStation : IStationBackend
             ["connection"] = _link.State,
             ["reconnects"] = _link.Reconnects,
             ["identity"] = _options.UserName is null ? "anonymous" : "user",
+            ["security"] = _link.Security ?? _options.Security,
         };
         if (_discovery.LastMs is { } ms) attributes["lastDiscoveryMs"] = ms;
         var devices = Devices();

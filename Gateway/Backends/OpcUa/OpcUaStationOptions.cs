@@ -24,6 +24,18 @@ public sealed class OpcUaStationOptions
     /// <summary>Password of <see cref="UserName"/>.</summary>
     public string? Password { get; set; }
 
+    /// <summary>
+    /// The endpoint's security: <c>None</c> (the default), <c>best</c> (the most secure the server offers), or
+    /// <c>Policy</c> / <c>Policy:Mode</c> such as <c>Basic256Sha256:SignAndEncrypt</c> (a policy alone takes its most secure mode).
+    /// </summary>
+    public string Security { get; set; } = "None";
+
+    /// <summary>The PKI folder (own, trusted, rejected, issuers); null for the client's default.</summary>
+    public string? PkiPath { get; set; }
+
+    /// <summary>Trust an unknown server certificate on first use instead of refusing it (and copying it to rejected/).</summary>
+    public bool TrustServerCertificateOnFirstUse { get; set; }
+
     /// <summary>Browse discovered objects as soon as the station starts.</summary>
     public bool AutoDiscover { get; set; }
 
@@ -64,7 +76,25 @@ public sealed class OpcUaStationOptions
         c.EndpointUrl = Endpoint;
         c.Identity = UserName is null ? UserIdentity.Anonymous : UserIdentity.FromUserName(UserName, Password ?? "");
         c.SessionName = $"MqttIoT {StationId}";
+        (c.SecurityPolicy, c.SecurityMode) = ParseSecurity(Security);
+        if (PkiPath is not null) c.PkiPath = PkiPath;
+        c.TrustServerCertificateOnFirstUse = TrustServerCertificateOnFirstUse;
         return c;
+    }
+
+    /// <summary>Reads <see cref="Security"/>: none, best, Policy or Policy:Mode.</summary>
+    public static (string? Policy, MessageSecurityMode? Mode) ParseSecurity(string security)
+    {
+        if (string.Equals(security, "none", StringComparison.OrdinalIgnoreCase)) return ("None", MessageSecurityMode.None);
+        if (string.Equals(security, "best", StringComparison.OrdinalIgnoreCase)) return (null, null);
+        var parts = security.Split(':', 2);
+        if (MqttIoT.OpcUa.Security.SecurityPolicy.Find(parts[0]) is null)
+            throw new ArgumentException($"Security '{security}': unknown policy '{parts[0]}' (none, best, or one of "
+                + string.Join(", ", MqttIoT.OpcUa.Security.SecurityPolicy.All.Select(p => p.Name)) + ", optionally with :Sign or :SignAndEncrypt)");
+        if (parts.Length == 1) return (parts[0], null);
+        return Enum.TryParse<MessageSecurityMode>(parts[1], ignoreCase: true, out var mode) && mode is not MessageSecurityMode.Invalid
+            ? (parts[0], mode)
+            : throw new ArgumentException($"Security '{security}': unknown mode '{parts[1]}' (None, Sign or SignAndEncrypt)");
     }
 
     /// <summary>Throws when the options cannot work.</summary>
