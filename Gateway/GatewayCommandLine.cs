@@ -39,6 +39,12 @@ public sealed class GatewayCommandLine
     /// <summary>OPC UA folder whose objects are the devices.</summary>
     public Option<string> OpcUaRoot { get; } = new("--opcua-root") { Description = "OPC UA folder whose objects are the devices (backend opcua)", DefaultValueFactory = _ => "i=85" };
 
+    /// <summary>OPC UA: how deep below the root devices are looked for.</summary>
+    public Option<int> OpcUaDepth { get; } = new("--opcua-depth") { Description = "OPC UA: levels below --opcua-root where devices are looked for (without --opcua-type: the objects at exactly that depth)", DefaultValueFactory = _ => 1 };
+    /// <summary>OPC UA: object types whose instances are the devices.</summary>
+    public Option<string[]> OpcUaTypes { get; } = new("--opcua-type") { Description = "OPC UA: an object type (node id; subtypes count) whose instances are devices wherever they sit; repeatable" };
+    /// <summary>OPC UA: how deep nested components give keys.</summary>
+    public Option<int> OpcUaKeyDepth { get; } = new("--opcua-key-depth") { Description = "OPC UA: levels of object components whose variables are keys, named by browse path (Drive/Speed)", DefaultValueFactory = _ => 1 };
     /// <summary>OPC UA endpoint security.</summary>
     public Option<string> OpcUaSecurity { get; } = new("--opcua-security")
     {
@@ -53,7 +59,7 @@ public sealed class GatewayCommandLine
     public void AddTo(Command command)
     {
         Broker.AddTo(command);
-        foreach (var option in new Option[] { Root, Backend, Station, Devices, NotifyMs, AutoConnect, Endpoint, OpcUaRoot, OpcUaSecurity, OpcUaPki, OpcUaTrustOnFirstUse, Adapter, DBusAddress, BleConfig })
+        foreach (var option in new Option[] { Root, Backend, Station, Devices, NotifyMs, AutoConnect, Endpoint, OpcUaRoot, OpcUaDepth, OpcUaTypes, OpcUaKeyDepth, OpcUaSecurity, OpcUaPki, OpcUaTrustOnFirstUse, Adapter, DBusAddress, BleConfig })
             command.Options.Add(option);
     }
 
@@ -86,6 +92,9 @@ public sealed class GatewayCommandLine
                 StationId = parse.GetResult(Station) is { Implicit: false } ? parse.GetValue(Station)! : "opcua-1",
                 Endpoint = parse.GetValue(Endpoint) ?? throw new ArgumentException("backend opcua needs --endpoint opc.tcp://host:port/path"),
                 RootNode = parse.GetValue(OpcUaRoot)!,
+                SearchDepth = parse.GetValue(OpcUaDepth),
+                DeviceTypes = [.. parse.GetValue(OpcUaTypes) ?? []],
+                KeyDepth = parse.GetValue(OpcUaKeyDepth),
                 Security = parse.GetValue(OpcUaSecurity)!,
                 PkiPath = parse.GetValue(OpcUaPki),
                 TrustServerCertificateOnFirstUse = parse.GetValue(OpcUaTrustOnFirstUse),

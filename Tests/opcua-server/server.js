@@ -14,6 +14,9 @@
 //                     holds the Double 3.5 at start), no methods
 //   Bulk              300 variables Tag000..Tag299 (Int16): a browse of it needs BrowseNext and chunked messages,
 //                     Blob (ByteString, 40,000 bytes, writable): reads and writes of it are chunked
+// Objects/Site, nested: Site/Line1/Motor1 (MotorType), Site/Line1/Sensor1 (a plain object), Site/Line2/Cell/Motor2
+//                     (FastMotorType, a subtype of MotorType); each motor has Temperature (Double) and a component
+//                     Drive with Speed (Float, writable) and Mode (Int32)
 // Users: anonymous, and operator / secret (password encrypted for the server certificate, RSA-OAEP).
 "use strict";
 
@@ -166,6 +169,27 @@ async function main() {
   const blob = Buffer.alloc(40000);
   for (let i = 0; i < blob.length; i++) blob[i] = i % 251;
   writable(namespace, bulk, "Blob", "ByteString", blob);
+
+  const site = namespace.addFolder(addressSpace.rootFolder.objects, { browseName: "Site", nodeId: "s=Site" });
+  const motorType = namespace.addObjectType({ browseName: "MotorType", nodeId: "s=MotorType" });
+  const fastMotorType = namespace.addObjectType({ browseName: "FastMotorType", nodeId: "s=FastMotorType", subtypeOf: motorType });
+  const line1 = namespace.addFolder(site, { browseName: "Line1", nodeId: "s=Line1" });
+  const line2 = namespace.addFolder(site, { browseName: "Line2", nodeId: "s=Line2" });
+  const cell = namespace.addObject({ organizedBy: line2, browseName: "Cell", nodeId: "s=Cell" });
+  const addMotor = (parent, name, typeDefinition, speed) => {
+    const motor = namespace.addObject({ organizedBy: parent, browseName: name, nodeId: `s=${name}`, typeDefinition });
+    readOnly(namespace, motor, "Temperature", "Double", 40.5);
+    const drive = namespace.addObject({ componentOf: motor, browseName: "Drive", nodeId: `s=${name}.Drive` });
+    // Not the helpers: their node ids come from the parent's browse name, which both drives share.
+    namespace.addVariable({ componentOf: drive, browseName: "Speed", nodeId: `s=${name}.Drive.Speed`, dataType: "Float",
+      accessLevel: "CurrentRead | CurrentWrite", userAccessLevel: "CurrentRead | CurrentWrite", value: new Variant({ dataType: DataType.Float, value: speed }) });
+    namespace.addVariable({ componentOf: drive, browseName: "Mode", nodeId: `s=${name}.Drive.Mode`, dataType: "Int32",
+      accessLevel: "CurrentRead", userAccessLevel: "CurrentRead", value: new Variant({ dataType: DataType.Int32, value: 2 }) });
+  };
+  addMotor(line1, "Motor1", motorType, 1200.5);
+  addMotor(cell, "Motor2", fastMotorType, 3000.25);
+  const sensor = namespace.addObject({ organizedBy: line1, browseName: "Sensor1", nodeId: "s=Sensor1" });
+  readOnly(namespace, sensor, "Level", "Double", 0.75);
 
   await server.start();
   console.log(`READY opc.tcp://127.0.0.1:${port}/UA/MqttIoT`);

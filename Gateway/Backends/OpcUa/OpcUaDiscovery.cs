@@ -114,38 +114,89 @@ internal sealed class OpcUaDiscovery
         }
     }
 
+    /// <summary>
+    /// Finds the device objects (by depth, or by type wherever they are), then their keys: variables, and those of
+    /// object components down to KeyDepth, named by browse path; methods of the device itself.
+    /// </summary>
     private async Task<List<DiscoveredObject>> BrowseAsync(IOpcUaSession session, CancellationToken cancellationToken)
     {
-        var objects = (await session.BrowseAllAsync(new BrowseDescription(_root, NodeClassMask: NodeClass.Object), _options.MaxReferencesPerNode,
-            cancellationToken).ConfigureAwait(false)).Where(r => r.NodeId.IsLocal).ToList();
-        if (objects.Count == 0) return [];
-        var children = await session.BrowseAllAsync(
-            objects.Select(o => new BrowseDescription(o.NodeId.NodeId, NodeClassMask: NodeClass.Variable | NodeClass.Method)).ToList(),
-            _options.MaxReferencesPerNode, cancellationToken).ConfigureAwait(false);
-
-        var variables = children.SelectMany(c => c).Where(r => r.NodeClass == NodeClass.Variable && r.NodeId.IsLocal).Select(r => r.NodeId.NodeId)
-            .Distinct().ToList();
-        var types = await ReadTypesAsync(session, variables, cancellationToken).ConfigureAwait(false);
-
-        var found = new List<DiscoveredObject>(objects.Count);
-        for (int i = 0; i < objects.Count; i++)
+        var types = _options.DeviceTypes.Count == 0 ? null
+            : await SubtypesAsync(session, _options.DeviceTypes.Select(NodeId.Parse).ToList(), cancellationToken).ConfigureAwait(false);
+        var devices = new List<ReferenceDescription>();
+        var visited = new HashSet<NodeId> { _root };
+        List<NodeId> level = [_root];
+        for (int depth = 1; depth <= _options.SearchDepth && level.Count > 0; depth++)
         {
-            var o = objects[i];
-            var keys = new Dictionary<string, OpcUaVariable>(StringComparer.Ordinal);
-            var methods = new Dictionary<string, NodeId>(StringComparer.Ordinal);
-            foreach (var child in children[i])
+            var children = await session.BrowseAllAsync(level.Select(n => new BrowseDescription(n, NodeClassMask: NodeClass.Object)).ToList(),
+                _options.MaxReferencesPerNode, cancellationToken).ConfigureAwait(false);
+            var next = new List<NodeId>();
+            foreach (var child in children.SelectMany(c => c))
             {
-                var name = child.BrowseName.Name;
-                if (string.IsNullOrEmpty(name) || !child.NodeId.IsLocal) continue;
-                if (child.NodeClass == NodeClass.Method) methods.TryAdd(name, child.NodeId.NodeId);
-                else if (types.TryGetValue(child.NodeId.NodeId, out var t))
-                    keys.TryAdd(name, new OpcUaVariable(name, child.NodeId.NodeId, t.Type, t.Scalar, t.DataTypeId));
+                if (!child.NodeId.IsLocal || !visited.Add(child.NodeId.NodeId)) continue;
+                bool isDevice = types is null ? depth == _options.SearchDepth : child.TypeDefinition.IsLocal && types.Contains(child.TypeDefinition.NodeId);
+                // A device is not searched for more devices inside it: its components are its keys.
+                if (isDevice) devices.Add(child);
+                else next.Add(child.NodeId.NodeId);
             }
+            level = next;
+        }
+        if (devices.Count == 0) return [];
+
+        var keys = devices.Select(_ => new List<(string Path, NodeId Node)>()).ToList();
+        var methods = devices.Select(_ => new Dictionary<string, NodeId>(StringComparer.Ordinal)).ToList();
+        var pending = devices.Select((d, i) => (Device: i, Node: d.NodeId.NodeId, Prefix: "")).ToList();
+        for (int depth = 1; depth <= _options.KeyDepth && pending.Count > 0; depth++)
+        {
+            var mask = NodeClass.Variable | (depth == 1 ? NodeClass.Method : 0) | (depth < _options.KeyDepth ? NodeClass.Object : 0);
+            var children = await session.BrowseAllAsync(pending.Select(p => new BrowseDescription(p.Node, NodeClassMask: mask)).ToList(),
+                _options.MaxReferencesPerNode, cancellationToken).ConfigureAwait(false);
+            var next = new List<(int, NodeId, string)>();
+            for (int i = 0; i < pending.Count; i++)
+            {
+                var (device, _, prefix) = pending[i];
+                foreach (var child in children[i])
+                {
+                    var name = child.BrowseName.Name;
+                    if (string.IsNullOrEmpty(name) || !child.NodeId.IsLocal) continue;
+                    switch (child.NodeClass)
+                    {
+                        case NodeClass.Method: methods[device].TryAdd(name, child.NodeId.NodeId); break;
+                        case NodeClass.Variable: keys[device].Add((prefix + name, child.NodeId.NodeId)); break;
+                        case NodeClass.Object: next.Add((device, child.NodeId.NodeId, prefix + name + "/")); break;
+                    }
+                }
+            }
+            pending = next;
+        }
+
+        var variables = keys.SelectMany(k => k).Select(k => k.Node).Distinct().ToList();
+        var typesOf = await ReadTypesAsync(session, variables, cancellationToken).ConfigureAwait(false);
+        var found = new List<DiscoveredObject>(devices.Count);
+        for (int i = 0; i < devices.Count; i++)
+        {
+            var o = devices[i];
+            var byPath = new Dictionary<string, OpcUaVariable>(StringComparer.Ordinal);
+            foreach (var (path, node) in keys[i])
+                if (typesOf.TryGetValue(node, out var t)) byPath.TryAdd(path, new OpcUaVariable(path, node, t.Type, t.Scalar, t.DataTypeId));
             var id = o.NodeId.NodeId.ToString();
             var browseName = o.BrowseName.Name ?? id;
-            found.Add(new DiscoveredObject(o.NodeId.NodeId, browseName, o.DisplayName.Text ?? browseName, keys, methods));
+            found.Add(new DiscoveredObject(o.NodeId.NodeId, browseName, o.DisplayName.Text ?? browseName, byPath, methods[i]));
         }
         return found;
+    }
+
+    /// <summary>The types and all their subtypes (HasSubtype, followed down).</summary>
+    private async Task<HashSet<NodeId>> SubtypesAsync(IOpcUaSession session, List<NodeId> types, CancellationToken cancellationToken)
+    {
+        var all = new HashSet<NodeId>(types);
+        var level = types;
+        while (level.Count > 0)
+        {
+            var children = await session.BrowseAllAsync(level.Select(t => new BrowseDescription(t, WellKnownNodes.HasSubtype, NodeClassMask: NodeClass.ObjectType)).ToList(),
+                _options.MaxReferencesPerNode, cancellationToken).ConfigureAwait(false);
+            level = [.. children.SelectMany(c => c).Where(r => r.NodeId.IsLocal && all.Add(r.NodeId.NodeId)).Select(r => r.NodeId.NodeId)];
+        }
+        return all;
     }
 
     /// <summary>DataType and ValueRank of each variable, in batches; a type this client does not know travels as a Variant.</summary>

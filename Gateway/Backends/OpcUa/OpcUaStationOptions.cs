@@ -15,6 +15,22 @@ public sealed class OpcUaStationOptions
     /// <summary>The folder (or object) whose child objects are the devices; the Objects folder by default.</summary>
     public string RootNode { get; set; } = "i=85";
 
+    /// <summary>
+    /// How many levels below <see cref="RootNode"/> devices are looked for. Without <see cref="DeviceTypes"/> the
+    /// objects at exactly this depth are the devices (1: the root's children); with them, objects of those types at
+    /// any depth down to this one, wherever they sit in folders and other objects.
+    /// </summary>
+    public int SearchDepth { get; set; } = 1;
+
+    /// <summary>Object types (node ids, their subtypes included) whose instances are the devices; empty: by depth only.</summary>
+    public List<string> DeviceTypes { get; set; } = [];
+
+    /// <summary>
+    /// How deep a device's keys go: 1 takes its own variables; 2 also those of its object components, named by
+    /// browse path (<c>Drive/Speed</c>), and so on.
+    /// </summary>
+    public int KeyDepth { get; set; } = 1;
+
     /// <summary>Put before each device's node id to make its device id (empty: the node id is the device id).</summary>
     public string DevicePrefix { get; set; } = "";
 
@@ -105,6 +121,10 @@ public sealed class OpcUaStationOptions
         if (ReconnectMinDelay <= TimeSpan.Zero || ReconnectMaxDelay < ReconnectMinDelay) throw new ArgumentException("need 0 < ReconnectMinDelay <= ReconnectMaxDelay");
         if (ReconnectJitter is < 0 or > 1 || double.IsNaN(ReconnectJitter)) throw new ArgumentException("ReconnectJitter must be between 0 and 1");
         if (StableLinkTime < TimeSpan.Zero) throw new ArgumentException("StableLinkTime cannot be negative");
+        if (SearchDepth is < 1 or > 32) throw new ArgumentException("SearchDepth must be 1 to 32");
+        if (KeyDepth is < 1 or > 8) throw new ArgumentException("KeyDepth must be 1 to 8");
+        foreach (var type in DeviceTypes)
+            if (!NodeId.TryParse(type, out _)) throw new ArgumentException($"DeviceTypes: '{type}' is not a node id");
         if (PublishingInterval <= TimeSpan.Zero) throw new ArgumentException("PublishingInterval must be positive");
         ClientOptions().Validate();
     }
