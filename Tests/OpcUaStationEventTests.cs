@@ -128,8 +128,9 @@ public class OpcUaStationEventTests(OpcUaServerFixture fixture) : IClassFixture<
             throw new InvalidOperationException("unreachable");
         }
 
+        // The station reads the server's operation limits on each link; this server has none to tell.
         public Task<IReadOnlyList<DataValue>> ReadAsync(IReadOnlyList<ReadValueId> nodesToRead, double maxAge, TimestampsToReturn timestampsToReturn,
-            CancellationToken cancellationToken) => throw Unused();
+            CancellationToken cancellationToken) => throw new OpcUaException(StatusCodes.BadServiceUnsupported, "the stalling session reads nothing");
         public Task<IReadOnlyList<StatusCode>> WriteAsync(IReadOnlyList<WriteValue> nodesToWrite, CancellationToken cancellationToken) => throw Unused();
         public Task<IReadOnlyList<BrowseResult>> BrowseNextAsync(IReadOnlyList<byte[]> continuationPoints, bool releaseContinuationPoints,
             CancellationToken cancellationToken) => throw Unused();

@@ -17,6 +17,8 @@
 // Objects/Site, nested: Site/Line1/Motor1 (MotorType), Site/Line1/Sensor1 (a plain object), Site/Line2/Cell/Motor2
 //                     (FastMotorType, a subtype of MotorType); each motor has Temperature (Double) and a component
 //                     Drive with Speed (Float, writable) and Mode (Int32)
+// Objects/Many     5,000 variables V0000..V4999 (Int32, holding their index): 5,000 monitored items; the server
+//                     takes at most 1,000 per CreateMonitoredItems call (ServerCapabilities), so clients must batch
 // Users: anonymous, and operator / secret (password encrypted for the server certificate, RSA-OAEP).
 "use strict";
 
@@ -135,6 +137,7 @@ async function main() {
     securityModes: [...(secureOnly ? [] : [MessageSecurityMode.None]), MessageSecurityMode.Sign, MessageSecurityMode.SignAndEncrypt],
     allowAnonymous: true,
     userManager: { isValidUser: (user, password) => user === "operator" && password === "secret" },
+    serverCapabilities: { operationLimits: { maxMonitoredItemsPerCall: 1000 }, maxMonitoredItemsPerSubscription: 20000 },
     buildInfo: { productName: "MqttIoT test server", manufacturerName: "MqttIoT" },
   });
   await server.initialize();
@@ -190,6 +193,9 @@ async function main() {
   addMotor(cell, "Motor2", fastMotorType, 3000.25);
   const sensor = namespace.addObject({ organizedBy: line1, browseName: "Sensor1", nodeId: "s=Sensor1" });
   readOnly(namespace, sensor, "Level", "Double", 0.75);
+
+  const many = namespace.addObject({ organizedBy: addressSpace.rootFolder.objects, browseName: "Many", nodeId: "s=Many" });
+  for (let i = 0; i < 5000; i++) readOnly(namespace, many, `V${String(i).padStart(4, "0")}`, "Int32", i);
 
   await server.start();
   console.log(`READY opc.tcp://127.0.0.1:${port}/UA/MqttIoT`);

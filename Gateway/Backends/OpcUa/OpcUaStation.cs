@@ -325,7 +325,8 @@ public sealed partial class OpcUaStation : IStationBackend
             RaiseConnected(d, true, new JsonObject { ["reconnected"] = true, ["watchedKeys"] = new JsonArray([.. keys.Select(k => (JsonNode)JsonValue.Create(k))]) });
         }
         var watches = restore.SelectMany(d => d.WatchedVariables().Select(v => (d, v))).ToList();
-        var (restored, failed) = await _watcher.RestoreAsync(session, watches, MonitoredItemBatch, cancellationToken).ConfigureAwait(false);
+        _watcher.BatchSize = await MonitoredItemBatchAsync(session, cancellationToken).ConfigureAwait(false);
+        var (restored, failed) = await _watcher.RestoreAsync(session, watches, _watcher.BatchSize, cancellationToken).ConfigureAwait(false);
         foreach (var (d, v, why) in failed)
         {
             LogRestoreItemFailed(d.Id, v.Key, why);
@@ -336,7 +337,23 @@ public sealed partial class OpcUaStation : IStationBackend
         return restored;
     }
 
-    private int MonitoredItemBatch => 1000;
+    private const int DefaultMonitoredItemBatch = 1000;
+
+    /// <summary>
+    /// How many monitored items one CreateMonitoredItems may carry: the server's MaxMonitoredItemsPerCall
+    /// (ServerCapabilities.OperationLimits), or 1,000 when it sets none (0) or does not say.
+    /// </summary>
+    private async Task<int> MonitoredItemBatchAsync(IOpcUaSession session, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var limit = (await session.ReadAsync([new ReadValueId(WellKnownNodes.MaxMonitoredItemsPerCall)], 0, TimestampsToReturn.Neither, cancellationToken)
+                .ConfigureAwait(false))[0];
+            if (limit.StatusCode.IsGood && limit.Value.Value is uint max and > 0) return (int)Math.Min(max, DefaultMonitoredItemBatch);
+        }
+        catch (OpcUaException ex) when (session.IsConnected) { LogLimitsUnread(ex.Message); }
+        return DefaultMonitoredItemBatch;
+    }
 
     /// <summary>Every connected device goes DISCONNECTED, remembering that it should come back with its watched keys.</summary>
     private void OnLinkDown(OpcUaException reason)
@@ -353,6 +370,9 @@ public sealed partial class OpcUaStation : IStationBackend
         _sink?.OnDeviceEvent(d.Id, connected ? DeviceEventType.Connected : DeviceEventType.Disconnected, data: data?.DeepClone().AsObject());
         _sink?.OnStationEvent(connected ? StationEventType.DeviceConnected : StationEventType.DeviceDisconnected, d.Id, data);
     }
+
+    [LoggerMessage(EventId = 2410, Level = LogLevel.Debug, Message = "The server's MaxMonitoredItemsPerCall could not be read ({Error}); batches of 1000")]
+    private partial void LogLimitsUnread(string error);
 
     [LoggerMessage(EventId = 2401, Level = LogLevel.Warning, Message = "OPC UA station lost {Endpoint}: {Reason}; {Devices} devices disconnected until it is back")]
     private partial void LogLinkLost(string endpoint, string reason, int devices);

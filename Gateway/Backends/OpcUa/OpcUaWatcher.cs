@@ -22,7 +22,9 @@ internal sealed partial class OpcUaWatcher : IDisposable
     private readonly SemaphoreSlim _subscriptionLock = new(1, 1);
     private readonly Dictionary<NodeId, (OpcUaDevice Device, OpcUaVariable Variable)> _watchedNodes = [];
     private readonly Dictionary<(string Device, string Key), MonitoredItem> _items = [];
+    private readonly List<(IOpcUaSession Session, OpcUaDevice Device, OpcUaVariable Variable, TaskCompletionSource<StatusCode> Done)> _queue = [];
     private OpcUaSubscription? _subscription;
+    private bool _flushing;
 
     public OpcUaWatcher(OpcUaStationOptions options, ILogger logger, Func<IBackendEventSink?> sink)
     {
@@ -45,26 +47,77 @@ internal sealed partial class OpcUaWatcher : IDisposable
         }
     }
 
-    /// <summary>Watches one key; already watched is fine. Throws <see cref="MqttIoT.Sdk.IoTException"/>.</summary>
+    /// <summary>How many items one CreateMonitoredItems may carry (the server's MaxMonitoredItemsPerCall, set on each link).</summary>
+    public int BatchSize { get; set; } = 1000;
+
+    /// <summary>
+    /// Watches one key; already watched is fine. Throws <see cref="MqttIoT.Sdk.IoTException"/>. Keys asked for while
+    /// a CreateMonitoredItems is in flight wait and go together in the next call (up to <see cref="BatchSize"/>), so
+    /// turning on thousands of keys costs a few round trips, not thousands.
+    /// </summary>
     public async Task WatchAsync(IOpcUaSession session, OpcUaDevice device, OpcUaVariable variable, CancellationToken cancellationToken)
     {
-        await _subscriptionLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
+        var done = new TaskCompletionSource<StatusCode>(TaskCreationOptions.RunContinuationsAsynchronously);
+        bool flush;
+        lock (_lock)
         {
-            lock (_lock) if (_items.ContainsKey((device.Id, variable.Key))) return;
-            var subscription = await EnsureSubscriptionAsync(session, cancellationToken).ConfigureAwait(false);
-            // Mapped before the request leaves, so the first value finds its key.
-            lock (_lock) _watchedNodes[variable.NodeId] = (device, variable);
-            var item = (await subscription.CreateMonitoredItemsAsync([ItemFor(variable)], cancellationToken).ConfigureAwait(false))[0];
-            if (item.StatusCode.IsBad)
-            {
-                lock (_lock) _watchedNodes.Remove(variable.NodeId);
-                throw OpcUaErrors.ToIoT(new OpcUaException(item.StatusCode), $"watching '{variable.Key}' ({variable.NodeId}) of '{device.Id}'", ErrorCode.UnknownKey);
-            }
-            lock (_lock) _items[(device.Id, variable.Key)] = item;
+            if (_items.ContainsKey((device.Id, variable.Key))) return;
+            _queue.Add((session, device, variable, done));
+            flush = !_flushing;
+            _flushing = true;
         }
+        if (flush) await FlushAsync().ConfigureAwait(false);
+        StatusCode status;
+        try { status = await done.Task.WaitAsync(cancellationToken).ConfigureAwait(false); }
         catch (OpcUaException ex) { throw OpcUaErrors.ToIoT(ex, $"watching '{variable.Key}' of '{device.Id}'"); }
-        finally { _subscriptionLock.Release(); }
+        if (status.IsBad)
+            throw OpcUaErrors.ToIoT(new OpcUaException(status), $"watching '{variable.Key}' ({variable.NodeId}) of '{device.Id}'", ErrorCode.UnknownKey);
+    }
+
+    /// <summary>
+    /// Creates the queued items, a batch per call, until the queue is empty. Run by the caller that found no flush
+    /// running; not cancelled by its token, since the batch holds other callers' keys too (the session's operation
+    /// timeout bounds each call).
+    /// </summary>
+    private async Task FlushAsync()
+    {
+        while (true)
+        {
+            List<(IOpcUaSession Session, OpcUaDevice Device, OpcUaVariable Variable, TaskCompletionSource<StatusCode> Done)> batch;
+            lock (_lock)
+            {
+                if (_queue.Count == 0)
+                {
+                    _flushing = false;
+                    return;
+                }
+                var session = _queue[0].Session;
+                batch = [.. _queue.Where(q => q.Session == session).Take(Math.Max(1, BatchSize))];
+                foreach (var q in batch) _queue.Remove(q);
+            }
+            await _subscriptionLock.WaitAsync().ConfigureAwait(false);
+            try
+            {
+                var subscription = await EnsureSubscriptionAsync(batch[0].Session, CancellationToken.None).ConfigureAwait(false);
+                // Mapped before the request leaves, so the first values find their keys.
+                lock (_lock) foreach (var q in batch) _watchedNodes[q.Variable.NodeId] = (q.Device, q.Variable);
+                var items = await subscription.CreateMonitoredItemsAsync(batch.Select(q => ItemFor(q.Variable)).ToList(), CancellationToken.None)
+                    .ConfigureAwait(false);
+                lock (_lock)
+                    for (int i = 0; i < batch.Count; i++)
+                    {
+                        if (items[i].StatusCode.IsGood) _items[(batch[i].Device.Id, batch[i].Variable.Key)] = items[i];
+                        else ForgetNode(batch[i].Device, batch[i].Variable);
+                    }
+                for (int i = 0; i < batch.Count; i++) batch[i].Done.TrySetResult(items[i].StatusCode);
+            }
+            catch (OpcUaException ex)
+            {
+                lock (_lock) foreach (var q in batch) ForgetNode(q.Device, q.Variable);
+                foreach (var q in batch) q.Done.TrySetException(ex);
+            }
+            finally { _subscriptionLock.Release(); }
+        }
     }
 
     /// <summary>Deletes the key's monitored item, if it has one; <paramref name="quiet"/> only logs server errors (disconnecting anyway).</summary>
