@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using MQTTnet.Packets;
 using MQTTnet.Server;
 using System.Security.Cryptography.X509Certificates;
 
@@ -87,8 +88,47 @@ public sealed partial class EmbeddedBroker : IAsyncDisposable
             _server.RetainedMessageChangedAsync += OnRetainedChangedAsync;
             _server.RetainedMessagesClearedAsync += OnRetainedClearedAsync;
         }
-        // Last: a delivery is stored only once every other handler has let it through.
-        _sessions?.Attach(_server);
+        _server.InterceptingClientEnqueueAsync += OnClientEnqueueAsync;
+        if (_sessions is { } sessions)
+        {
+            _server.ClientAcknowledgedPublishPacketAsync += e =>
+            {
+                if (e.AcknowledgePacket is MqttPubAckPacket or MqttPubCompPacket) sessions.Done(e.ClientId, e.PublishPacket);
+                return Task.CompletedTask;
+            };
+            // A message MQTTnet drops from a full queue stays in its unacknowledged list and goes out again when the
+            // client resumes (MqttSession.Recover), so it stays stored too: only the session's end removes it.
+            _server.SessionDeletedAsync += e =>
+            {
+                sessions.Deleted(e.Id);
+                return Task.CompletedTask;
+            };
+        }
+    }
+
+    /// <summary>
+    /// The one handler of MQTTnet's InterceptingClientEnqueueAsync (a message is about to be queued for one receiver),
+    /// its stages in order; the first that refuses ends it. The order is what makes it right:
+    /// <list type="number">
+    /// <item>Shared subscriptions first: the group's member is picked once per message, among the sessions MQTTnet
+    /// offers it to, and every other member refused.</item>
+    /// <item>Then the ACL: a receiver that may not read the topic does not get it.</item>
+    /// <item>The session store last: it keeps a message only once every other stage has let it through, or a restart
+    /// would deliver what was never queued.</item>
+    /// </list>
+    /// </summary>
+    private Task OnClientEnqueueAsync(InterceptingClientApplicationMessageEnqueueEventArgs e)
+    {
+        if (!e.AcceptEnqueue) return Task.CompletedTask;
+        var receiver = e.ReceiverClientId;
+        var message = e.ApplicationMessage;
+        if (!_supervisor.IsPickedReceiver(receiver, message) || !_access.MayRead(receiver, message.Topic))
+        {
+            e.AcceptEnqueue = false;
+            return Task.CompletedTask;
+        }
+        _sessions?.Enqueueing(receiver, message);
+        return Task.CompletedTask;
     }
 
     /// <summary>The port clients connect to.</summary>

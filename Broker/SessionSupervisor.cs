@@ -29,17 +29,15 @@ internal sealed partial class SessionSupervisor(ILogger logger, TimeProvider tim
     public void Attach(MqttServer server)
     {
         _server = server;
-        server.InterceptingClientEnqueueAsync += e =>
-        {
-            if (!SharedSubscriptions.ShouldDeliver(e.ReceiverClientId, e.ApplicationMessage, IsConnected)) e.AcceptEnqueue = false;
-            return Task.CompletedTask;
-        };
         server.SessionDeletedAsync += e =>
         {
             SharedSubscriptions.Forget(e.Id);
             return Task.CompletedTask;
         };
     }
+
+    /// <summary>Whether a message MQTTnet is about to queue for <paramref name="clientId"/> is for it (see <see cref="SharedSubscriptions"/>).</summary>
+    public bool IsPickedReceiver(string clientId, MqttApplicationMessage message) => SharedSubscriptions.ShouldDeliver(clientId, message, IsConnected);
 
     public bool IsConnected(string clientId)
     {
