@@ -7,8 +7,17 @@ public sealed class BrokerOptions
 {
     /// <summary>TCP port; 0 is not allowed (clients need to know it).</summary>
     public int Port { get; set; } = 1883;
-    /// <summary>Address to listen on; loopback unless told otherwise.</summary>
-    public IPAddress BindAddress { get; set; } = IPAddress.Loopback;
+    /// <summary>
+    /// The addresses the broker listens on, the plain and the TLS listener alike, and no other: each IPv4 or IPv6
+    /// address gets a listener of its own (<c>0.0.0.0</c> or <c>::</c> only when given). 127.0.0.1 unless told otherwise.
+    /// </summary>
+    public IList<IPAddress> BindAddresses { get; set; } = [IPAddress.Loopback];
+    /// <summary>One address to listen on (sets <see cref="BindAddresses"/> to it alone); the first of them.</summary>
+    public IPAddress BindAddress
+    {
+        get => BindAddresses[0];
+        set => BindAddresses = [value];
+    }
     /// <summary>Folder for retained messages and persistent sessions; null keeps them in memory only.</summary>
     public string? DataDirectory { get; set; }
     /// <summary>
@@ -54,6 +63,9 @@ public sealed class BrokerOptions
     public void Validate()
     {
         if (Port is <= 0 or > 65535) throw new ArgumentException($"Port {Port} is out of range");
+        if (BindAddresses.Count == 0) throw new ArgumentException("BindAddresses needs at least one address");
+        if (BindAddresses.Any(a => a.AddressFamily is not (System.Net.Sockets.AddressFamily.InterNetwork or System.Net.Sockets.AddressFamily.InterNetworkV6)))
+            throw new ArgumentException("BindAddresses takes IPv4 and IPv6 addresses only");
         if (TlsPort is { } tls && (tls is <= 0 or > 65535 || TlsCertificateFile is null || TlsKeyFile is null))
             throw new ArgumentException("a TLS port needs a port in range, TlsCertificateFile and TlsKeyFile");
         if (TlsClientCaFile is not null && TlsPort is null) throw new ArgumentException("TlsClientCaFile needs a TLS port");

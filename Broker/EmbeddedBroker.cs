@@ -1,12 +1,14 @@
 using Microsoft.Extensions.Logging;
 using MQTTnet.Packets;
 using MQTTnet.Server;
+using System.Net;
+using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 
 namespace MqttIoT.Broker;
 
 /// <summary>
-/// The embedded MQTT v5 broker: MQTTnet's server, listening on one TCP endpoint, with retained messages and
+/// The embedded MQTT v5 broker: MQTTnet's server, listening on exactly the addresses of <see cref="BrokerOptions.BindAddresses"/>, with retained messages and
 /// persistent sessions (<see cref="SessionStore"/>) kept across restarts in <see cref="BrokerOptions.DataDirectory"/>, and MQTT v5 shared subscriptions, which MQTTnet
 /// itself refuses (<see cref="SharedSubscriptions"/>).
 /// </summary>
@@ -38,29 +40,10 @@ public sealed partial class EmbeddedBroker : IAsyncDisposable
             if (options.PersistSessions) _sessions = new SessionStore(dir, logger, _time);
         }
 
-        var builder = new MqttServerOptionsBuilder()
-            .WithDefaultEndpoint()
-            .WithDefaultEndpointBoundIPAddress(options.BindAddress)
-            .WithDefaultEndpointPort(options.Port)
-            .WithMaxPendingMessagesPerClient(options.MaxPendingMessagesPerClient)
-            // MQTT v5 sessions outlive the connection for their Session Expiry Interval (3.1.2.11.2); MQTTnet's
-            // default drops every session at disconnect.
-            .WithPersistentSessions(true);
-        if (options.TlsPort is { } tlsPort)
-        {
-            using var pem = X509Certificate2.CreateFromPemFile(options.TlsCertificateFile!, options.TlsKeyFile!);
-            // SslStream wants the key in a form it can use on every platform: round-trip through PKCS#12.
-            var certificate = X509CertificateLoader.LoadPkcs12(
-                pem.Export(X509ContentType.Pkcs12), null);
-            builder.WithEncryptedEndpoint().WithEncryptedEndpointBoundIPAddress(options.BindAddress).WithEncryptedEndpointPort(tlsPort)
-                .WithEncryptionCertificate(certificate);
-            if (options.TlsClientCaFile is { } clientCa)
-            {
-                var authority = X509CertificateLoader.LoadCertificateFromFile(clientCa);
-                builder.WithClientCertificate((_, presented, _, _) => ClientCertificates.IsIssuedBy(presented, authority));
-            }
-        }
-        var serverOptions = builder.Build();
+        var serverOptions = ServerOptions(options, IPAddress.None);
+        // MQTTnet's listener for an endpoint binds an IPv4 and an IPv6 socket ([::] unless told otherwise): one
+        // listener per address asked for, each with the other family's socket turned off, binds exactly those.
+        var listeners = options.BindAddresses.Distinct().Select(address => ServerOptions(options, address)).ToList();
         // MQTTnet's own warnings and errors (a failed handshake, a dropped session) belong in our log.
         var mqttLog = new MQTTnet.Diagnostics.Logger.MqttNetEventLogger("broker");
         mqttLog.LogMessagePublished += (_, e) =>
@@ -70,7 +53,7 @@ public sealed partial class EmbeddedBroker : IAsyncDisposable
         };
         // The MQTT v5 behaviours MQTTnet lacks are added around it: see README.md.
         _supervisor = new SessionSupervisor(logger, _time) { Store = _sessions };
-        _adapter = new Mqtt5ServerAdapter(_supervisor, options);
+        _adapter = new Mqtt5ServerAdapter(_supervisor, options, listeners);
         _server = new MqttServerFactory().CreateMqttServer(serverOptions, [_adapter], mqttLog);
         _supervisor.Attach(_server);
         _access = new Auth.BrokerAccessControl(
@@ -131,6 +114,39 @@ public sealed partial class EmbeddedBroker : IAsyncDisposable
         return Task.CompletedTask;
     }
 
+    /// <summary>
+    /// MQTTnet's options for a listener on <paramref name="address"/> alone (the plain endpoint, and the TLS one if
+    /// any); <see cref="IPAddress.None"/>: none bound, for the server itself, which listens through the adapter.
+    /// </summary>
+    private static MqttServerOptions ServerOptions(BrokerOptions options, IPAddress address)
+    {
+        var v4 = address.AddressFamily == AddressFamily.InterNetwork && !address.Equals(IPAddress.None) ? address : IPAddress.None;
+        var v6 = address.AddressFamily == AddressFamily.InterNetworkV6 ? address : IPAddress.None;
+        var builder = new MqttServerOptionsBuilder()
+            .WithDefaultEndpoint()
+            .WithDefaultEndpointBoundIPAddress(v4)
+            .WithDefaultEndpointBoundIPV6Address(v6)
+            .WithDefaultEndpointPort(options.Port)
+            .WithMaxPendingMessagesPerClient(options.MaxPendingMessagesPerClient)
+            // MQTT v5 sessions outlive the connection for their Session Expiry Interval (3.1.2.11.2); MQTTnet's
+            // default drops every session at disconnect.
+            .WithPersistentSessions(true);
+        if (options.TlsPort is { } tlsPort)
+        {
+            using var pem = X509Certificate2.CreateFromPemFile(options.TlsCertificateFile!, options.TlsKeyFile!);
+            // SslStream wants the key in a form it can use on every platform: round-trip through PKCS#12.
+            var certificate = X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
+            builder.WithEncryptedEndpoint().WithEncryptedEndpointBoundIPAddress(v4).WithEncryptedEndpointBoundIPV6Address(v6)
+                .WithEncryptedEndpointPort(tlsPort).WithEncryptionCertificate(certificate);
+            if (options.TlsClientCaFile is { } clientCa)
+            {
+                var authority = X509CertificateLoader.LoadCertificateFromFile(clientCa);
+                builder.WithClientCertificate((_, presented, _, _) => ClientCertificates.IsIssuedBy(presented, authority));
+            }
+        }
+        return builder.Build();
+    }
+
     /// <summary>The port clients connect to.</summary>
     public int Port => _options.Port;
 
@@ -154,7 +170,7 @@ public sealed partial class EmbeddedBroker : IAsyncDisposable
         await RestoreSessionsAsync(cancellationToken).ConfigureAwait(false);
         await _adapter.ListenAsync().ConfigureAwait(false);
         if (_store is not null) _flusher = Task.Run(() => FlushLoopAsync(_stopping.Token), CancellationToken.None);
-        LogStarted(_options.BindAddress.ToString(), _options.Port, _store?.FilePath ?? "(memory)");
+        LogStarted(string.Join(", ", _options.BindAddresses.Select(a => new IPEndPoint(a, _options.Port))), _store?.FilePath ?? "(memory)");
     }
 
     /// <summary>Stops listening (clients are disconnected) and writes retained messages out.</summary>
@@ -294,8 +310,8 @@ public sealed partial class EmbeddedBroker : IAsyncDisposable
     [LoggerMessage(EventId = 4002, Level = LogLevel.Warning, Message = "MQTTnet {Level} in {Source}: {Message}")]
     private partial void LogMqttNet(string level, string source, string message, Exception? exception);
 
-    [LoggerMessage(EventId = 4003, Level = LogLevel.Information, Message = "Broker listening on {Address}:{Port}, retained messages in {Store}")]
-    private partial void LogStarted(string address, int port, string store);
+    [LoggerMessage(EventId = 4003, Level = LogLevel.Information, Message = "Broker listening on {Endpoints}, retained messages in {Store}")]
+    private partial void LogStarted(string endpoints, string store);
 
     [LoggerMessage(EventId = 4004, Level = LogLevel.Warning, Message = "Client {ClientId} has {Max} messages queued: dropping its oldest ({Dropped} dropped so far)")]
     private partial void LogDropped(string clientId, int max, long dropped);

@@ -11,25 +11,28 @@ namespace MqttIoT.Broker;
 /// MQTT v5 behaviours MQTTnet lacks need (see README.md). The listener opens only on <see cref="ListenAsync"/>, so
 /// that stored sessions are back (<see cref="HandleInProcessAsync"/>) before any client can connect.
 /// </summary>
-internal sealed class Mqtt5ServerAdapter(SessionSupervisor supervisor, BrokerOptions brokerOptions) : IMqttServerAdapter
+internal sealed class Mqtt5ServerAdapter(SessionSupervisor supervisor, BrokerOptions brokerOptions, IReadOnlyList<MqttServerOptions> listeners)
+    : IMqttServerAdapter
 {
-    private readonly MqttTcpServerAdapter _inner = new();
-    private MqttServerOptions? _options;
+    // One MQTTnet TCP listener per bound address, each started with the options that bind it alone.
+    private readonly List<MqttTcpServerAdapter> _inner = [.. listeners.Select(_ => new MqttTcpServerAdapter())];
     private IMqttNetLogger? _logger;
 
     public Func<IMqttChannelAdapter, Task>? ClientHandler { get; set; }
 
     public Task StartAsync(MqttServerOptions options, IMqttNetLogger logger)
     {
-        _options = options;
         _logger = logger;
-        _inner.ClientHandler = HandleAsync;
+        foreach (var inner in _inner) inner.ClientHandler = HandleAsync;
         return Task.CompletedTask;
     }
 
-    /// <summary>Opens the TCP listener(s); after the MQTTnet server has started.</summary>
-    public Task ListenAsync() =>
-        _inner.StartAsync(_options ?? throw new InvalidOperationException("the MQTTnet server has not started"), _logger!);
+    /// <summary>Opens the TCP listeners; after the MQTTnet server has started.</summary>
+    public async Task ListenAsync()
+    {
+        var logger = _logger ?? throw new InvalidOperationException("the MQTTnet server has not started");
+        for (var i = 0; i < _inner.Count; i++) await _inner[i].StartAsync(listeners[i], logger).ConfigureAwait(false);
+    }
 
     /// <summary>Runs an in-process connection through MQTTnet as if it had come in over TCP; returns when it is over.</summary>
     public Task HandleInProcessAsync(IMqttChannelAdapter channel) => HandleAsync(channel);
@@ -38,7 +41,13 @@ internal sealed class Mqtt5ServerAdapter(SessionSupervisor supervisor, BrokerOpt
         ? handler(new Mqtt5ChannelAdapter(channel, supervisor, brokerOptions))
         : Task.CompletedTask;
 
-    public Task StopAsync() => _inner.StopAsync();
+    public async Task StopAsync()
+    {
+        foreach (var inner in _inner) await inner.StopAsync().ConfigureAwait(false);
+    }
 
-    public void Dispose() => _inner.Dispose();
+    public void Dispose()
+    {
+        foreach (var inner in _inner) inner.Dispose();
+    }
 }
