@@ -93,7 +93,9 @@ public sealed partial class EmbeddedBroker : IAsyncDisposable
     /// The one handler of MQTTnet's InterceptingClientEnqueueAsync (a message is about to be queued for one receiver),
     /// its stages in order; the first that refuses ends it. The order is what makes it right:
     /// <list type="number">
-    /// <item>Shared subscriptions first: the group's member is picked once per message, among the sessions MQTTnet
+    /// <item>An UNSUBSCRIBE read and not yet applied by MQTTnet first (<see cref="UnsubscribeBarrier"/>): a message
+    /// the receiver gets only through filters it is leaving is not for it, whoever else would pick it.</item>
+    /// <item>Then shared subscriptions: the group's member is picked once per message, among the sessions MQTTnet
     /// offers it to, and every other member refused.</item>
     /// <item>Then the ACL: a receiver that may not read the topic does not get it.</item>
     /// <item>The session store last: it keeps a message only once every other stage has let it through, or a restart
@@ -105,7 +107,8 @@ public sealed partial class EmbeddedBroker : IAsyncDisposable
         if (!e.AcceptEnqueue) return Task.CompletedTask;
         var receiver = e.ReceiverClientId;
         var message = e.ApplicationMessage;
-        if (!_supervisor.IsPickedReceiver(receiver, message) || !_access.MayRead(receiver, message.Topic))
+        if (_supervisor.Unsubscribes.OnlyThroughLeavingFilters(receiver, message.Topic)
+            || !_supervisor.IsPickedReceiver(receiver, message) || !_access.MayRead(receiver, message.Topic))
         {
             e.AcceptEnqueue = false;
             return Task.CompletedTask;

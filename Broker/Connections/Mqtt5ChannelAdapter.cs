@@ -14,13 +14,15 @@ namespace MqttIoT.Broker;
 /// <list type="bullet">
 /// <item><see cref="ConnectRewrite"/>: client id for 3.1.1, the will taken out for <see cref="SessionSupervisor"/>,
 /// the broker's maximum keep alive (announced in CONNACK with its Receive Maximum and shared subscriptions);</item>
-/// <item><see cref="IncomingTopicAliases"/>: an unknown topic alias is a protocol error;</item>
+/// <item><see cref="IncomingTopicAliases"/>, <see cref="TopicAliasZero"/>: an unknown topic alias is a protocol
+/// error, an alias of 0 invalid;</item>
 /// <item><see cref="InboundQuota"/>: the broker's Receive Maximum is enforced;</item>
 /// <item><see cref="OutboundFlow"/>: the client's Receive Maximum is honoured;</item>
 /// <item><see cref="OutgoingPublishes"/>: expired messages are not sent, the client's Maximum Packet Size is
 /// honoured, topic aliases are used towards a client that allows them;</item>
 /// <item><see cref="SharedSubscriptions"/>: shared subscriptions are mapped onto plain ones;</item>
-/// <item><see cref="SubscriptionRecorder"/>: subscriptions reach the <see cref="SessionStore"/>.</item>
+/// <item><see cref="SubscriptionRecorder"/>: subscriptions reach the <see cref="SessionStore"/>;</item>
+/// <item><see cref="UnsubscribeBarrier"/>: an UNSUBSCRIBE takes effect when it is read.</item>
 /// </list>
 /// </summary>
 internal sealed class Mqtt5ChannelAdapter : IMqttChannelAdapter
@@ -29,6 +31,7 @@ internal sealed class Mqtt5ChannelAdapter : IMqttChannelAdapter
     private readonly SessionSupervisor _supervisor;
     private readonly BrokerOptions _options;
     private readonly IncomingTopicAliases _incomingAliases = new();
+    private readonly TopicAliasZero _aliasZero = new();
     private readonly InboundQuota _quota;
     private readonly OutboundFlow _flow = new();
     private readonly OutgoingPublishes _publishes;
@@ -44,6 +47,7 @@ internal sealed class Mqtt5ChannelAdapter : IMqttChannelAdapter
         _quota = new InboundQuota(options.ReceiveMaximum);
         _publishes = new OutgoingPublishes(inner, supervisor.Time);
         _recorder = supervisor.Store is { } store ? new SubscriptionRecorder(store) : null;
+        _aliasZero.Attach(inner);
     }
 
     /// <summary>The CONNECT packet, once received (its ClientId is the assigned one after validation).</summary>
@@ -106,7 +110,10 @@ internal sealed class Mqtt5ChannelAdapter : IMqttChannelAdapter
                 _publishes.Configure(connect.TopicAliasMaximum, connect.MaximumPacketSize);
                 break;
             case MqttPublishPacket publish when IsV5:
-                // 3.3.2.3.4: Protocol Error.
+                // [MQTT-3.3.2-8] / 3.3.2.3.4: an alias of 0, or above the broker's Topic Alias Maximum, is invalid.
+                if (_aliasZero.TakeSeen())
+                    await DisconnectWithAsync(MqttDisconnectReasonCode.TopicAliasInvalid, "sent topic alias 0", cancellationToken).ConfigureAwait(false);
+                // 3.3.2.3.4: an alias never set is a Protocol Error.
                 if (_incomingAliases.Check(publish) is { } aliasProblem)
                     await DisconnectWithAsync(MqttDisconnectReasonCode.ProtocolError, aliasProblem, cancellationToken).ConfigureAwait(false);
                 if (!_quota.Received(publish))
@@ -125,10 +132,13 @@ internal sealed class Mqtt5ChannelAdapter : IMqttChannelAdapter
             case MqttSubscribePacket subscribe:
                 _recorder?.Subscribing(subscribe);
                 _supervisor.SharedSubscriptions.OnSubscribe(ClientId, subscribe);
+                _supervisor.Unsubscribes.Subscribing(ClientId, subscribe);
                 break;
             case MqttUnsubscribePacket unsubscribe:
                 _recorder?.Unsubscribing(unsubscribe);
                 _supervisor.SharedSubscriptions.OnUnsubscribe(ClientId, unsubscribe);
+                // In effect from here, before MQTTnet applies it on a later turn of its receive loop.
+                _supervisor.Unsubscribes.Unsubscribing(ClientId, unsubscribe);
                 break;
             case MqttDisconnectPacket disconnect:
                 Disconnect = disconnect;
@@ -170,6 +180,7 @@ internal sealed class Mqtt5ChannelAdapter : IMqttChannelAdapter
                 break;
             case MqttUnsubAckPacket unsubAck:
                 _recorder?.UnsubAckSending(ClientId, unsubAck);
+                _supervisor.Unsubscribes.Unsubscribed(ClientId, unsubAck.PacketIdentifier);
                 break;
         }
         await _inner.SendPacketAsync(packet, cancellationToken).ConfigureAwait(false);
