@@ -59,6 +59,15 @@ public sealed class BrokerOptions
     /// </summary>
     public int ReceiveMaximum { get; set; } = 65535;
 
+    /// <summary>
+    /// The largest packet a client may send, in bytes (announced as Maximum Packet Size in a v5 CONNACK, 3.2.2.3.6); a
+    /// larger one closes the connection before its body is read. 16 MiB by default: MQTTnet would otherwise allocate a
+    /// buffer of whatever size a packet's header claims, up to 256 MB, for any connection, before CONNECT.
+    /// </summary>
+    public int MaxPacketSize { get; set; } = 16 * 1024 * 1024;
+    /// <summary>Connections open at once on all listeners; one more is closed at once, with a log line. 50,000 by default.</summary>
+    public int MaxConnections { get; set; } = 50_000;
+
     /// <summary>Throws when the options cannot work.</summary>
     public void Validate()
     {
@@ -73,6 +82,8 @@ public sealed class BrokerOptions
         if (MaxKeepAlive < TimeSpan.FromSeconds(1) || MaxKeepAlive > TimeSpan.FromSeconds(65535) || MaxKeepAlive.Ticks % TimeSpan.TicksPerSecond != 0)
             throw new ArgumentException("MaxKeepAlive must be whole seconds from 1 to 65535");
         if (ReceiveMaximum is < 1 or > 65535) throw new ArgumentException("ReceiveMaximum must be from 1 to 65535");
+        if (MaxPacketSize is < 64 or > 268_435_460) throw new ArgumentException("MaxPacketSize must be from 64 bytes to 256 MB");
+        if (MaxConnections <= 0) throw new ArgumentException("MaxConnections must be positive");
         if (MaxPendingMessagesPerClient <= 0) throw new ArgumentException("MaxPendingMessagesPerClient must be positive");
     }
 }

@@ -40,10 +40,12 @@ public sealed partial class EmbeddedBroker : IAsyncDisposable
             if (options.PersistSessions) _sessions = new SessionStore(dir, logger, _time);
         }
 
-        var serverOptions = ServerOptions(options, IPAddress.None);
-        // MQTTnet's listener for an endpoint binds an IPv4 and an IPv6 socket ([::] unless told otherwise): one
-        // listener per address asked for, each with the other family's socket turned off, binds exactly those.
-        var listeners = options.BindAddresses.Distinct().Select(address => ServerOptions(options, address)).ToList();
+        var serverOptions = new MqttServerOptionsBuilder()
+            .WithMaxPendingMessagesPerClient(options.MaxPendingMessagesPerClient)
+            // MQTT v5 sessions outlive the connection for their Session Expiry Interval (3.1.2.11.2); MQTTnet's
+            // default drops every session at disconnect.
+            .WithPersistentSessions(true)
+            .Build();
         // MQTTnet's own warnings and errors (a failed handshake, a dropped session) belong in our log.
         var mqttLog = new MQTTnet.Diagnostics.Logger.MqttNetEventLogger("broker");
         mqttLog.LogMessagePublished += (_, e) =>
@@ -53,7 +55,7 @@ public sealed partial class EmbeddedBroker : IAsyncDisposable
         };
         // The MQTT v5 behaviours MQTTnet lacks are added around it: see README.md.
         _supervisor = new SessionSupervisor(logger, _time) { Store = _sessions };
-        _adapter = new Mqtt5ServerAdapter(_supervisor, options, listeners);
+        _adapter = new Mqtt5ServerAdapter(_supervisor, options, Listeners(options, mqttLog, logger));
         _server = new MqttServerFactory().CreateMqttServer(serverOptions, [_adapter], mqttLog);
         _supervisor.Attach(_server);
         _access = new Auth.BrokerAccessControl(
@@ -118,36 +120,27 @@ public sealed partial class EmbeddedBroker : IAsyncDisposable
     }
 
     /// <summary>
-    /// MQTTnet's options for a listener on <paramref name="address"/> alone (the plain endpoint, and the TLS one if
-    /// any); <see cref="IPAddress.None"/>: none bound, for the server itself, which listens through the adapter.
+    /// The broker's listening sockets: one per address of <see cref="BrokerOptions.BindAddresses"/> on the plain port,
+    /// and as many on the TLS port if there is one, and no other.
     /// </summary>
-    private static MqttServerOptions ServerOptions(BrokerOptions options, IPAddress address)
+    private static List<TcpListener> Listeners(BrokerOptions options, MQTTnet.Diagnostics.Logger.IMqttNetLogger mqttLogger, ILogger logger)
     {
-        var v4 = address.AddressFamily == AddressFamily.InterNetwork && !address.Equals(IPAddress.None) ? address : IPAddress.None;
-        var v6 = address.AddressFamily == AddressFamily.InterNetworkV6 ? address : IPAddress.None;
-        var builder = new MqttServerOptionsBuilder()
-            .WithDefaultEndpoint()
-            .WithDefaultEndpointBoundIPAddress(v4)
-            .WithDefaultEndpointBoundIPV6Address(v6)
-            .WithDefaultEndpointPort(options.Port)
-            .WithMaxPendingMessagesPerClient(options.MaxPendingMessagesPerClient)
-            // MQTT v5 sessions outlive the connection for their Session Expiry Interval (3.1.2.11.2); MQTTnet's
-            // default drops every session at disconnect.
-            .WithPersistentSessions(true);
-        if (options.TlsPort is { } tlsPort)
+        var connections = new ConnectionCount(options.MaxConnections);
+        var addresses = options.BindAddresses.Distinct().ToList();
+        var listeners = addresses.Select(a => new TcpListener(new IPEndPoint(a, options.Port), null, null, false, options, connections, mqttLogger, logger)).ToList();
+        if (options.TlsPort is not { } tlsPort) return listeners;
+        using var pem = X509Certificate2.CreateFromPemFile(options.TlsCertificateFile!, options.TlsKeyFile!);
+        // SslStream wants the key in a form it can use on every platform: round-trip through PKCS#12.
+        var certificate = X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
+        System.Net.Security.RemoteCertificateValidationCallback? validate = null;
+        if (options.TlsClientCaFile is { } clientCa)
         {
-            using var pem = X509Certificate2.CreateFromPemFile(options.TlsCertificateFile!, options.TlsKeyFile!);
-            // SslStream wants the key in a form it can use on every platform: round-trip through PKCS#12.
-            var certificate = X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
-            builder.WithEncryptedEndpoint().WithEncryptedEndpointBoundIPAddress(v4).WithEncryptedEndpointBoundIPV6Address(v6)
-                .WithEncryptedEndpointPort(tlsPort).WithEncryptionCertificate(certificate);
-            if (options.TlsClientCaFile is { } clientCa)
-            {
-                var authority = X509CertificateLoader.LoadCertificateFromFile(clientCa);
-                builder.WithClientCertificate((_, presented, _, _) => ClientCertificates.IsIssuedBy(presented, authority));
-            }
+            var authority = X509CertificateLoader.LoadCertificateFromFile(clientCa);
+            validate = (_, presented, _, _) => ClientCertificates.IsIssuedBy(presented, authority);
         }
-        return builder.Build();
+        listeners.AddRange(addresses.Select(a => new TcpListener(new IPEndPoint(a, tlsPort), certificate, validate, validate is not null,
+            options, connections, mqttLogger, logger)));
+        return listeners;
     }
 
     /// <summary>The port clients connect to.</summary>

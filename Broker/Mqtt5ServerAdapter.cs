@@ -1,37 +1,34 @@
 using MQTTnet.Adapter;
 using MQTTnet.Diagnostics.Logger;
 using MQTTnet.Server;
-using MQTTnet.Server.Internal.Adapter;
 
 namespace MqttIoT.Broker;
 
 /// <summary>
-/// MQTTnet's TCP listener with every connection wrapped in a <see cref="Mqtt5ChannelAdapter"/>: the one public
+/// The broker's own TCP listeners (<see cref="TcpListener"/>) with every connection wrapped in a <see cref="Mqtt5ChannelAdapter"/>: the one public
 /// extension point of MQTTnet.Server that sees the CONNECT packet and every packet on the wire, which the
 /// MQTT v5 behaviours MQTTnet lacks need (see README.md). The listener opens only on <see cref="ListenAsync"/>, so
 /// that stored sessions are back (<see cref="HandleInProcessAsync"/>) before any client can connect.
 /// </summary>
-internal sealed class Mqtt5ServerAdapter(SessionSupervisor supervisor, BrokerOptions brokerOptions, IReadOnlyList<MqttServerOptions> listeners)
+internal sealed class Mqtt5ServerAdapter(SessionSupervisor supervisor, BrokerOptions brokerOptions, IReadOnlyList<TcpListener> listeners)
     : IMqttServerAdapter
 {
-    // One MQTTnet TCP listener per bound address, each started with the options that bind it alone.
-    private readonly List<MqttTcpServerAdapter> _inner = [.. listeners.Select(_ => new MqttTcpServerAdapter())];
-    private IMqttNetLogger? _logger;
+    private bool _started;
 
     public Func<IMqttChannelAdapter, Task>? ClientHandler { get; set; }
 
     public Task StartAsync(MqttServerOptions options, IMqttNetLogger logger)
     {
-        _logger = logger;
-        foreach (var inner in _inner) inner.ClientHandler = HandleAsync;
+        _started = true;
         return Task.CompletedTask;
     }
 
     /// <summary>Opens the TCP listeners; after the MQTTnet server has started.</summary>
-    public async Task ListenAsync()
+    public Task ListenAsync()
     {
-        var logger = _logger ?? throw new InvalidOperationException("the MQTTnet server has not started");
-        for (var i = 0; i < _inner.Count; i++) await _inner[i].StartAsync(listeners[i], logger).ConfigureAwait(false);
+        if (!_started) throw new InvalidOperationException("the MQTTnet server has not started");
+        foreach (var listener in listeners) listener.Start(HandleAsync);
+        return Task.CompletedTask;
     }
 
     /// <summary>Runs an in-process connection through MQTTnet as if it had come in over TCP; returns when it is over.</summary>
@@ -43,11 +40,11 @@ internal sealed class Mqtt5ServerAdapter(SessionSupervisor supervisor, BrokerOpt
 
     public async Task StopAsync()
     {
-        foreach (var inner in _inner) await inner.StopAsync().ConfigureAwait(false);
+        foreach (var listener in listeners) await listener.StopAsync().ConfigureAwait(false);
     }
 
     public void Dispose()
     {
-        foreach (var inner in _inner) inner.Dispose();
+        foreach (var listener in listeners) listener.Dispose();
     }
 }

@@ -156,6 +156,7 @@ internal sealed class Mqtt5ChannelAdapter : IMqttChannelAdapter
                 {
                     connAck.SharedSubscriptionAvailable = true;
                     connAck.ReceiveMaximum = (ushort)_options.ReceiveMaximum;
+                    connAck.MaximumPacketSize = (uint)_options.MaxPacketSize;
                     if (_serverKeepAlive is { } keepAlive) connAck.ServerKeepAlive = keepAlive;
                 }
                 Accepted = true;
