@@ -79,7 +79,7 @@ public sealed partial class MqttSession : IAsyncDisposable
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
-                LogWaitingForBroker(ClientId, _options.Host, _options.Port, backoff.Current.TotalMilliseconds, ex.Message);
+                LogWaitingForBroker(_options.Host, _options.Port, ClientId, backoff.Current.TotalMilliseconds, ex.Message);
                 await backoff.DelayAsync(cancellationToken).ConfigureAwait(false);
             }
         }
@@ -317,8 +317,8 @@ public sealed partial class MqttSession : IAsyncDisposable
     [LoggerMessage(EventId = 1002, Level = LogLevel.Information, Message = "MQTT {ClientId} reconnect failed, next try in {DelayMs} ms: {Error}")]
     private partial void LogReconnectFailed(string clientId, double delayMs, string error);
 
-    [LoggerMessage(EventId = 1003, Level = LogLevel.Warning, Message = "MQTT {ClientId} waiting for the broker at {Host}:{Port} (next try in {DelayMs} ms): {Error}")]
-    private partial void LogWaitingForBroker(string clientId, string host, int port, double delayMs, string error);
+    [LoggerMessage(EventId = 1003, Level = LogLevel.Warning, Message = "Waiting for the broker at {Host}:{Port} as {ClientId} (next try in {DelayMs} ms): {Error}")]
+    private partial void LogWaitingForBroker(string host, int port, string clientId, double delayMs, string error);
 
     [LoggerMessage(EventId = 1004, Level = LogLevel.Debug, Message = "MQTT send failed while disconnected: {Error}")]
     private partial void LogSendFailed(string error);
