@@ -1,0 +1,71 @@
+// The live events log: every station and device event, filterable by station, device and type, pausable. It keeps
+// the last 500 that pass the filter and redraws once per batch (a few times a second), so 1,000 events/s stay cheap.
+import { h, time } from './dom.js';
+import { LiveStream } from './live.js';
+
+const Keep = 500;
+const types = ['STARTED', 'STOPPED', 'DISCOVERY_ENABLED', 'DISCOVERY_DISABLED', 'DISCOVERY_STARTED', 'DISCOVERY_STOPPED',
+  'DEVICE_DISCOVERED', 'DEVICE_CONNECTED', 'DEVICE_DISCONNECTED', 'PROPS_CHANGED', 'CONNECTED', 'DISCONNECTED', 'TIME_SET',
+  'SYNCED', 'NOTIFIED', 'NOTIFY_STARTED', 'NOTIFY_STOPPED', 'BROKER_CONNECTED', 'BROKER_DISCONNECTED'];
+
+export function eventsPage(root) {
+  const kept = [];
+  let paused = false, received = 0, skipped = 0, missed = 0;
+  const station = h('input', { id: 'ev-station', size: 12 });
+  const device = h('input', { id: 'ev-device', size: 12 });
+  const type = h('select', { id: 'ev-type' }, h('option', { value: '', text: 'any type' }), types.map(t => h('option', { value: t, text: t })));
+  const pause = h('button', { id: 'ev-pause', type: 'button', 'aria-pressed': 'false', text: 'Pause' });
+  const clear = h('button', { id: 'ev-clear', type: 'button', text: 'Clear' });
+  const counts = h('p', { id: 'ev-count', 'aria-live': 'off' });
+  const body = h('tbody');
+
+  const passes = e => (!station.value || e.station === station.value.trim())
+    && (!device.value || e.device === device.value.trim()) && (!type.value || e.type === type.value);
+
+  function render() {
+    const rows = [];
+    for (let i = kept.length - 1; i >= 0; i--) {
+      const e = kept[i];
+      if (!passes(e)) continue;
+      const detail = e.text ?? e.value ?? (e.data ? JSON.stringify(e.data) : '');
+      rows.push(h('tr', {}, h('td', { text: time(e.at) }), h('td', { text: e.type }), h('td', { text: e.station ?? '' }),
+        h('td', { text: e.device ?? '' }), h('td', { text: e.key ?? '' }), h('td', { class: 'data', text: detail })));
+      if (rows.length >= Keep) break;
+    }
+    body.replaceChildren(...rows);
+    updateCounts(rows.length);
+  }
+  function updateCounts(shown) {
+    counts.textContent = `${shown ?? body.childElementCount} shown · ${received} received${skipped ? ` · ${skipped} skipped by the server in bursts` : ''}${paused ? ` · paused, ${missed} arrived since` : ''}`;
+  }
+
+  pause.addEventListener('click', () => {
+    paused = !paused;
+    pause.setAttribute('aria-pressed', String(paused));
+    pause.textContent = paused ? 'Resume' : 'Pause';
+    missed = 0;
+    if (!paused) render(); else updateCounts();
+  });
+  clear.addEventListener('click', () => { kept.length = 0; render(); });
+  for (const el of [station, device, type]) el.addEventListener('change', render);
+
+  root.append(h('h2', { text: 'Live events' }),
+    h('form', { class: 'row', 'aria-label': 'Filter events', onsubmit: e => { e.preventDefault(); render(); } },
+      h('label', { for: 'ev-station', text: 'Station' }), station,
+      h('label', { for: 'ev-device', text: 'Device' }), device,
+      h('label', { for: 'ev-type', text: 'Type' }), type,
+      h('button', { type: 'submit', id: 'ev-filter', text: 'Filter' }), pause, clear),
+    counts,
+    h('table', { id: 'events', class: 'events' }, h('caption', { text: 'Newest first' }),
+      h('thead', {}, h('tr', {}, ['At', 'Type', 'Station', 'Device', 'Key', 'Data'].map(t => h('th', { scope: 'col', text: t })))), body));
+  render();
+
+  const live = new LiveStream({}, (events, skip) => {
+    received += events.length; skipped += skip;
+    if (paused) { missed += events.length; updateCounts(); return; }
+    for (const e of events) kept.push(e);
+    if (kept.length > Keep * 4) kept.splice(0, kept.length - Keep * 2);
+    render();
+  });
+  return () => live.close();
+}
