@@ -19,7 +19,12 @@ internal static class ApiReply
     /// <summary>A state-changing request that failed the cross-site check.</summary>
     public const string Forbidden = "FORBIDDEN";
 
-    public static IResult Ok(JsonElement data) => Ok(w => data.WriteTo(w));
+    // A reply without data (START, STOP...) comes back from the Sdk as an undefined element.
+    public static IResult Ok(JsonElement data) => Ok(w =>
+    {
+        if (data.ValueKind == JsonValueKind.Undefined) w.WriteNullValue();
+        else data.WriteTo(w);
+    });
 
     public static IResult Ok(Action<Utf8JsonWriter> data) => Write(StatusCodes.Status200OK, w =>
     {

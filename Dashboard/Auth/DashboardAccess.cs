@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Logging;
-using MQTTnet.Adapter;
 using MQTTnet;
 using MqttIoT.Broker.Auth;
 using MqttIoT.Dashboard.Live;
@@ -202,8 +201,9 @@ internal sealed partial class DashboardAccess : IAsyncDisposable
         if (closing is not null) await closing.Connection.DisposeAsync().ConfigureAwait(false);
     }
 
-    // MQTTnet 5's MqttConnectingFailedException does not expose the CONNACK's reason code; its message names it.
-    private static bool IsRefused(Exception ex) => ex is MqttConnectingFailedException
+    // The session says a refused CONNECT with the CONNACK's reason code after MqttSession.RefusedPrefix.
+    private static bool IsRefused(Exception ex) => ex is IoTException
+        && ex.Message.StartsWith(MqttSession.RefusedPrefix, StringComparison.Ordinal)
         && (ex.Message.Contains(nameof(MqttClientConnectResultCode.BadUserNameOrPassword), StringComparison.Ordinal)
             || ex.Message.Contains(nameof(MqttClientConnectResultCode.NotAuthorized), StringComparison.Ordinal));
 

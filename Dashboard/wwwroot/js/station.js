@@ -51,7 +51,7 @@ export function stationPage(root, station) {
       button('st-enable', 'Discovery on', 'ENABLE_DISCOVERY'), button('st-disable', 'Discovery off', 'DISABLE_DISCOVERY'),
       button('st-scan', 'Scan now', 'START_DISCOVERY'), button('st-scan-stop', 'Stop scan', 'STOP_DISCOVERY')),
     reply,
-    h('table', { id: 'discovered' }, h('caption', { text: 'Discovered devices' }),
+    h('table', { id: 'discovered' }, h('caption', { text: 'Known devices (discovered or connected)' }),
       h('thead', {}, h('tr', {}, ['Device', 'Name', 'State', 'Action'].map(t => h('th', { scope: 'col', text: t })))), body));
   load();
   const live = new LiveStream({ station, types: 'STARTED,STOPPED,DISCOVERY_ENABLED,DISCOVERY_DISABLED,DISCOVERY_STARTED,DISCOVERY_STOPPED,DEVICE_DISCOVERED,DEVICE_CONNECTED,DEVICE_DISCONNECTED,PROPS_CHANGED' },
