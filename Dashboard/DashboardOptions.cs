@@ -41,10 +41,10 @@ public sealed class DashboardOptions
     public int MaxSessions { get; set; } = 256;
 
     /// <summary>How often a page's live stream sends a batch of the events it gathered.</summary>
-    public TimeSpan PushInterval { get; set; } = TimeSpan.FromMilliseconds(200);
+    public TimeSpan PushInterval { get; set; } = TimeSpan.FromMilliseconds(250);
 
     /// <summary>At most this many events in one batch; the rest of a burst is counted as skipped (the page says so).</summary>
-    public int MaxEventsPerPush { get; set; } = 250;
+    public int MaxEventsPerPush { get; set; } = 200;
 
     /// <summary>Events a slow page may have waiting on the server before the oldest are dropped.</summary>
     public int StreamQueue { get; set; } = 2_000;

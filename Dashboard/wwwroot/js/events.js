@@ -22,19 +22,42 @@ export function eventsPage(root) {
   const passes = e => (!station.value || e.station === station.value.trim())
     && (!device.value || e.device === device.value.trim()) && (!type.value || e.type === type.value);
 
+  function row(e) {
+    const detail = e.text ?? e.value ?? (e.data ? JSON.stringify(e.data) : '');
+    return h('tr', {}, h('td', { text: time(e.at) }), h('td', { text: e.type }), h('td', { text: e.station ?? '' }),
+      h('td', { text: e.device ?? '' }), h('td', { text: e.key ?? '' }), h('td', { class: 'data', text: detail }));
+  }
+
+  // The whole table again (a filter changed, resumed, cleared).
   function render() {
     const rows = [];
-    for (let i = kept.length - 1; i >= 0; i--) {
-      const e = kept[i];
-      if (!passes(e)) continue;
-      const detail = e.text ?? e.value ?? (e.data ? JSON.stringify(e.data) : '');
-      rows.push(h('tr', {}, h('td', { text: time(e.at) }), h('td', { text: e.type }), h('td', { text: e.station ?? '' }),
-        h('td', { text: e.device ?? '' }), h('td', { text: e.key ?? '' }), h('td', { class: 'data', text: detail })));
-      if (rows.length >= Keep) break;
-    }
+    for (let i = kept.length - 1; i >= 0 && rows.length < Keep; i--) if (passes(kept[i])) rows.push(row(kept[i]));
     body.replaceChildren(...rows);
+    fresh = [];
     updateCounts(rows.length);
   }
+
+  // New events only: rows for at most the newest Keep of them go on top, the oldest rows drop off the bottom. At most
+  // a few times a second, in one animation frame, so a burst costs one small DOM change, not one per event.
+  let fresh = [], scheduled = false, lastPaint = 0;
+  function schedule() {
+    if (scheduled) return;
+    scheduled = true;
+    setTimeout(() => requestAnimationFrame(paint), Math.max(0, 250 - (performance.now() - lastPaint)));
+  }
+  function paint() {
+    scheduled = false;
+    lastPaint = performance.now();
+    if (paused) return;
+    const add = fresh.filter(passes).slice(-Keep);
+    fresh = [];
+    const fragment = document.createDocumentFragment();
+    for (let i = add.length - 1; i >= 0; i--) fragment.append(row(add[i]));
+    body.prepend(fragment);
+    while (body.childElementCount > Keep) body.lastElementChild.remove();
+    updateCounts();
+  }
+
   function updateCounts(shown) {
     counts.textContent = `${shown ?? body.childElementCount} shown · ${received} received${skipped ? ` · ${skipped} skipped by the server in bursts` : ''}${paused ? ` · paused, ${missed} arrived since` : ''}`;
   }
@@ -63,9 +86,10 @@ export function eventsPage(root) {
   const live = new LiveStream({}, (events, skip) => {
     received += events.length; skipped += skip;
     if (paused) { missed += events.length; updateCounts(); return; }
-    for (const e of events) kept.push(e);
+    for (const e of events) { kept.push(e); fresh.push(e); }
     if (kept.length > Keep * 4) kept.splice(0, kept.length - Keep * 2);
-    render();
+    if (fresh.length > Keep * 2) fresh.splice(0, fresh.length - Keep);
+    schedule();
   });
   return () => live.close();
 }
