@@ -6,7 +6,7 @@ namespace MqttIoT.Dashboard.Api;
 
 /// <summary>
 /// The overview's search box: a JSON object is the hub's filter language as is (topics.md, "Filters"); any other
-/// text finds devices whose id or name contains it, ignoring case (the hub ANDs conditions, so one text matches the id; names are one JSON filter away).
+/// text finds devices whose id contains it, ignoring case.
 /// </summary>
 internal static class DeviceQuery
 {
@@ -24,8 +24,8 @@ internal static class DeviceQuery
             if (node is not JsonObject) throw new FormatException("the filter must be a JSON object, e.g. {\"online\":true}");
             return JsonSerializer.SerializeToElement(node, DashboardJson.Default.JsonNode);
         }
-        // The hub's conditions are all "and": a device matches on its id here (names usually contain the id in the simulator,
-        // and a name search is one JSON filter away: {"name":{"$regex":"...","$options":"i"}}).
+        // The hub ANDs its conditions, so one text can match one field: the id (a name search is one JSON filter away,
+        // {"name":{"$regex":"...","$options":"i"}}).
         var filter = new JsonObject { ["id"] = new JsonObject { ["$regex"] = Regex.Escape(text), ["$options"] = "i" } };
         return JsonSerializer.SerializeToElement(filter, DashboardJson.Default.JsonNode);
     }

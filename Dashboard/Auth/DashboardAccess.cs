@@ -29,7 +29,9 @@ internal sealed partial class DashboardAccess : IAsyncDisposable
     private readonly SemaphoreSlim _usersLock = new(1, 1);
     private readonly CancellationTokenSource _stopping = new();
     private readonly PasswordFile? _usersFile;
+    private readonly ConcurrentBag<Task> _ending = [];
     private Task _resolving = Task.CompletedTask;
+    private volatile DashboardAuthMode _mode;
     private volatile FleetConnection? _shared;
     private volatile string? _waiting;
 
@@ -40,11 +42,11 @@ internal sealed partial class DashboardAccess : IAsyncDisposable
         _logger = loggerFactory.CreateLogger<DashboardAccess>();
         _time = time;
         if (options.UsersFile is not null) _usersFile = PasswordFile.Load(options.UsersFile);
-        Mode = options.Auth == DashboardAuthMode.Auto && _usersFile is not null ? DashboardAuthMode.UsersFile : options.Auth;
+        _mode = options.Auth == DashboardAuthMode.Auto && _usersFile is not null ? DashboardAuthMode.UsersFile : options.Auth;
     }
 
     /// <summary>The mode in force; <see cref="DashboardAuthMode.Auto"/> while the broker has not been reached yet.</summary>
-    public DashboardAuthMode Mode { get; private set; }
+    public DashboardAuthMode Mode { get => _mode; private set => _mode = value; }
 
     /// <summary>Why the dashboard cannot serve yet, in words (null when it can).</summary>
     public string? Waiting => _waiting;
@@ -111,7 +113,7 @@ internal sealed partial class DashboardAccess : IAsyncDisposable
         var now = _time.GetUtcNow();
         if (now - session.LastUsed > _options.SessionIdle)
         {
-            _ = EndAsync(session);
+            Forget(session);
             return null;
         }
         session.LastUsed = now;
@@ -167,13 +169,13 @@ internal sealed partial class DashboardAccess : IAsyncDisposable
 
     /// <summary>Ends a session (logout).</summary>
     public Task LogoutAsync(string? token) =>
-        token is not null && _sessions.TryGetValue(token, out var session) ? EndAsync(session) : Task.CompletedTask;
+        token is not null && _sessions.TryRemove(token, out var session) ? CloseAsync(session) : Task.CompletedTask;
 
     private DashboardSession Open(string user, FleetConnection connection)
     {
         var session = new DashboardSession(Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)), user, connection, _time.GetUtcNow());
         _sessions[session.Token] = session;
-        while (_sessions.Count > _options.MaxSessions && _sessions.Values.MinBy(s => s.LastUsed) is { } oldest) _ = EndAsync(oldest);
+        while (_sessions.Count > _options.MaxSessions && _sessions.Values.MinBy(s => s.LastUsed) is { } oldest) Forget(oldest);
         LogLogin(_logger, user, Mode.ToString());
         return session;
     }
@@ -184,9 +186,17 @@ internal sealed partial class DashboardAccess : IAsyncDisposable
         return new(null, why);
     }
 
-    private async Task EndAsync(DashboardSession session)
+    // A session that expired or was pushed out ends while the request that noticed goes on; the task is kept and awaited
+    // at dispose, so a failure to close its connection is not lost.
+    private void Forget(DashboardSession session)
     {
-        if (!_sessions.TryRemove(session.Token, out _) || Mode != DashboardAuthMode.Broker || session.User is null) return;
+        if (_sessions.TryRemove(session.Token, out _)) _ending.Add(CloseAsync(session));
+    }
+
+    /// <summary>After a session left the table: its broker user's connection closes with the user's last session.</summary>
+    private async Task CloseAsync(DashboardSession session)
+    {
+        if (Mode != DashboardAuthMode.Broker || session.User is null) return;
         await _usersLock.WaitAsync(CancellationToken.None).ConfigureAwait(false);
         UserConnection? closing = null;
         try
@@ -218,6 +228,7 @@ internal sealed partial class DashboardAccess : IAsyncDisposable
     {
         await _stopping.CancelAsync().ConfigureAwait(false);
         await _resolving.ConfigureAwait(false);
+        await Task.WhenAll(_ending).ConfigureAwait(false);
         _sessions.Clear();
         foreach (var user in _users.Values) await user.Connection.DisposeAsync().ConfigureAwait(false);
         _users.Clear();

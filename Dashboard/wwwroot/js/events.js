@@ -1,9 +1,9 @@
 // The live events log: every station and device event, filterable by station, device and type, pausable. It keeps
-// the last 500 that pass the filter and redraws once per batch (a few times a second), so 1,000 events/s stay cheap.
+// the newest 300 that pass the filter on screen and paints new rows at most twice a second, so 1,000 events/s stay cheap.
 import { h, time } from './dom.js';
 import { LiveStream } from './live.js';
 
-const Keep = 500;
+const Keep = 300;
 const types = ['STARTED', 'STOPPED', 'DISCOVERY_ENABLED', 'DISCOVERY_DISABLED', 'DISCOVERY_STARTED', 'DISCOVERY_STOPPED',
   'DEVICE_DISCOVERED', 'DEVICE_CONNECTED', 'DEVICE_DISCONNECTED', 'PROPS_CHANGED', 'CONNECTED', 'DISCONNECTED', 'TIME_SET',
   'SYNCED', 'NOTIFIED', 'NOTIFY_STARTED', 'NOTIFY_STOPPED', 'BROKER_CONNECTED', 'BROKER_DISCONNECTED'];
@@ -38,12 +38,12 @@ export function eventsPage(root) {
   }
 
   // New events only: rows for at most the newest Keep of them go on top, the oldest rows drop off the bottom. At most
-  // a few times a second, in one animation frame, so a burst costs one small DOM change, not one per event.
+  // twice a second, in one animation frame, so a burst costs one small DOM change, not one per event.
   let fresh = [], scheduled = false, lastPaint = 0;
   function schedule() {
     if (scheduled) return;
     scheduled = true;
-    setTimeout(() => requestAnimationFrame(paint), Math.max(0, 250 - (performance.now() - lastPaint)));
+    setTimeout(() => requestAnimationFrame(paint), Math.max(0, 500 - (performance.now() - lastPaint)));
   }
   function paint() {
     scheduled = false;
