@@ -32,8 +32,8 @@ internal static class FleetEndpoints
             var remote = client.GetStation(station);
             var record = await client.HubQueryAsync(HubQueryType.GetStation, new HubQueryBody { Station = station }, null, ct);
             // The station's own lists: it may be stopped or away while the hub still has its record, so each part fails alone.
-            var discovered = Try(() => remote.GetKnownDevicesAsync(ct));
-            var connected = Try(() => remote.ListConnectedDevicesAsync(ct));
+            var discovered = Try(() => remote.GetKnownDevicesAsync(cancellationToken: ct));
+            var connected = Try(() => remote.ListConnectedDevicesAsync(cancellationToken: ct));
             await Task.WhenAll(discovered, connected);
             return ApiReply.Ok(w =>
             {
