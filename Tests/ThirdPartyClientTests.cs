@@ -4,10 +4,11 @@ using MqttIoT.Tests.Infrastructure;
 namespace MqttIoT.Tests;
 
 /// <summary>
-/// The contract promises any MQTT v5 client can drive the system: Eclipse Paho for Python (Debian's
-/// python3-paho-mqtt, installed by test.sh; <c>Tests/ThirdParty/paho_client.py</c>) reads a device's retained props,
-/// makes requests with Response Topic and Correlation Data and watches NOTIFIED events, on both brokers (this class runs
-/// in both of test.sh's suites) with the ACL and credentials a real client has.
+/// The contract promises any MQTT v5 client can drive the system: two independent client libraries, MQTT.js (npm
+/// <c>mqtt</c>, pinned in Tests/mqttjs, installed by its install.sh from test.sh; <c>Tests/mqttjs/client.js</c>) and
+/// Eclipse Paho for Python (Debian's python3-paho-mqtt, installed by test.sh; <c>Tests/ThirdParty/paho_client.py</c>),
+/// each read a device's retained props, make requests with Response Topic and Correlation Data and watch NOTIFIED
+/// events, on both brokers (this class runs in both of test.sh's suites) with the ACL and credentials a real client has.
 /// </summary>
 public class ThirdPartyClientTests
 {
@@ -15,12 +16,19 @@ public class ThirdPartyClientTests
     private const string Python = "/usr/bin/python3";
 
     [Fact]
-    public async Task Paho_reads_retained_props_makes_requests_and_receives_events()
+    public Task Paho_reads_retained_props_makes_requests_and_receives_events() =>
+        DriveAsync(Python, Path.Combine(MosquittoBroker.RepositoryRoot, "Tests", "ThirdParty", "paho_client.py"), "paho-client");
+
+    [Fact]
+    public Task Mqtt_js_reads_retained_props_makes_requests_and_receives_events() =>
+        DriveAsync("node", Path.Combine(MosquittoBroker.RepositoryRoot, "Tests", "mqttjs", "client.js"), "mqttjs-client");
+
+    /// <summary>Runs a client script against a fresh system (a gateway of three simulated devices) and checks each of its results.</summary>
+    private static async Task DriveAsync(string interpreter, string script, string clientId)
     {
         await using var env = await TestEnvironment.StartAsync();
-        var script = Path.Combine(MosquittoBroker.RepositoryRoot, "Tests", "ThirdParty", "paho_client.py");
         var (user, password) = env.ClientCredentials;
-        var result = await Cli.RunAsync(Python, [script, "127.0.0.1", HostProcess.Number(env.Port), user ?? "", password ?? "", "paho-client", "sim-1", "dev-0001"],
+        var result = await Cli.RunAsync(interpreter, [script, "127.0.0.1", HostProcess.Number(env.Port), user ?? "", password ?? "", clientId, "sim-1", "dev-0001"],
             TimeSpan.FromSeconds(60));
 
         result.ExitCode.Should().Be(0, $"{result.Output}\n{result.Error}");
