@@ -19,7 +19,13 @@ var tlsPort = new Option<int?>("--tls-port") { Description = "Also listen with T
 var tlsCert = new Option<string?>("--tls-cert") { Description = "PEM certificate for TLS, e.g. auth/certs/server.crt (auth/make-dev-certs.sh)" };
 var tlsKey = new Option<string?>("--tls-key") { Description = "PEM private key for TLS, e.g. auth/certs/server.key" };
 var tlsClientCa = new Option<string?>("--tls-client-ca") { Description = "PEM CA file: the TLS listener requires client certificates issued by it, e.g. auth/certs/ca.crt" };
-var root = new RootCommand("MqttIoT embedded MQTT v5 broker") { port, bind, data, passwd, acl, anonymous, tlsPort, tlsCert, tlsKey, tlsClientCa };
+var maxConnections = new Option<int>("--max-connections") { Description = "Connections open at once; more are closed at accept", DefaultValueFactory = _ => new BrokerOptions().MaxConnections };
+var maxQueued = new Option<int>("--max-queued") { Description = "Messages queued per client before its oldest are dropped", DefaultValueFactory = _ => new BrokerOptions().MaxPendingMessagesPerClient };
+var maxPacket = new Option<int>("--max-packet-size") { Description = "Largest packet a client may send, in bytes", DefaultValueFactory = _ => new BrokerOptions().MaxPacketSize };
+var root = new RootCommand("MqttIoT embedded MQTT v5 broker")
+{
+    port, bind, data, passwd, acl, anonymous, tlsPort, tlsCert, tlsKey, tlsClientCa, maxConnections, maxQueued, maxPacket,
+};
 root.SetAction(async (parse, ct) =>
 {
     var builder = Host.CreateApplicationBuilder();
@@ -33,6 +39,8 @@ root.SetAction(async (parse, ct) =>
         AllowAnonymous = parse.GetValue(anonymous) || parse.GetValue(passwd) is null,
         TlsPort = parse.GetValue(tlsPort), TlsCertificateFile = parse.GetValue(tlsCert), TlsKeyFile = parse.GetValue(tlsKey),
         TlsClientCaFile = parse.GetValue(tlsClientCa),
+        MaxConnections = parse.GetValue(maxConnections), MaxPendingMessagesPerClient = parse.GetValue(maxQueued),
+        MaxPacketSize = parse.GetValue(maxPacket),
     });
     await builder.Build().RunAsync(ct);
     return 0;

@@ -92,18 +92,25 @@ public sealed class HostProcess : IAsyncDisposable
         _process.Dispose();
     }
 
-    /// <summary>Next to the test assembly (the project reference copies it), else the project's own output.</summary>
+    /// <summary>
+    /// The project's own output (all its dependencies are there), else next to the test assembly. The copy beside the
+    /// tests may lack some: since the tests reference an ASP.NET Core project, packages such as
+    /// Microsoft.Extensions.Hosting come from the shared framework there and are not copied, which a host without it needs.
+    /// </summary>
     private static string LocateDll(string name, string project)
     {
-        var beside = Path.Combine(AppContext.BaseDirectory, name);
-        if (File.Exists(beside)) return beside;
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent?.Name ?? "Debug"; // bin/<configuration>/<tfm>/
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
             var output = Path.Combine(dir.FullName, project, "bin");
             if (!Directory.Exists(output)) continue;
-            var found = Directory.GetFiles(output, name, SearchOption.AllDirectories).OrderByDescending(File.GetLastWriteTimeUtc).FirstOrDefault();
+            var found = Directory.GetFiles(output, name, SearchOption.AllDirectories)
+                .OrderByDescending(f => f.Contains($"{Path.DirectorySeparatorChar}{configuration}{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
+                .ThenByDescending(File.GetLastWriteTimeUtc).FirstOrDefault();
             if (found is not null) return found;
         }
+        var beside = Path.Combine(AppContext.BaseDirectory, name);
+        if (File.Exists(beside)) return beside;
         throw new FileNotFoundException($"{name} not found; build the solution first");
     }
 }
