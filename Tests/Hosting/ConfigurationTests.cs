@@ -1,10 +1,13 @@
 using System.CommandLine;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MqttIoT.Broker;
 using MqttIoT.Gateway;
+using MqttIoT.Gateway.Backends.Ble;
+using MqttIoT.Gateway.Backends.OpcUa;
 using MqttIoT.Gateway.Backends.Simulated;
 using MqttIoT.Hosting;
 using MqttIoT.Hub;
@@ -184,4 +187,70 @@ public sealed class ConfigurationTests : IDisposable
         var connect = async () => await host.Services.GetRequiredService<IoTHubClientProvider>().GetClientAsync(Deadline.Token());
         await connect.Should().ThrowAsync<OptionsValidationException>();
     }
+
+    [Theory]
+    [InlineData("Gateway")]
+    [InlineData("HubService")]
+    [InlineData("Broker")]
+    [InlineData("Demo")]
+    public void The_example_appsettings_json_of_a_host_names_only_real_options(string folder)
+    {
+        var file = new ConfigurationBuilder().AddJsonFile(Path.Combine(MosquittoBroker.RepositoryRoot, folder, "appsettings.json")).Build();
+        var sections = new (string Section, Type Options, string[] Besides)[]
+        {
+            ("Gateway", typeof(GatewayOptions), ["Backend", "Simulated", "OpcUa", "Ble"]),
+            ("Gateway:Simulated", typeof(SimulatedStationOptions), []),
+            ("Gateway:OpcUa", typeof(OpcUaStationOptions), []),
+            ("Gateway:Ble", typeof(BleStationOptions), ["ConfigFile"]),
+            ("Hub", typeof(HubOptions), []),
+            // The binder cannot make an IPAddress from text: the broker host parses BindAddress itself.
+            ("Broker", typeof(BrokerOptions), ["BindAddress"]),
+        };
+        var found = 0;
+        foreach (var (section, type, besides) in sections.Where(s => file.GetSection(s.Section).Exists()))
+        {
+            // Only the section's own keys: the keys of another options class nested in it, and the host's own, are checked apart.
+            var keys = file.GetSection(section).AsEnumerable(makePathsRelative: true)
+                .Where(kv => kv.Value is not null && !besides.Any(b => kv.Key.StartsWith(b, StringComparison.OrdinalIgnoreCase)));
+            var own = new ConfigurationBuilder().AddInMemoryCollection(keys).Build();
+            var bind = () => own.Get(type, o => o.ErrorOnUnknownConfiguration = true);
+            bind.Should().NotThrow($"every key of {folder}/appsettings.json's {section} is an option of {type.Name}");
+            found++;
+        }
+        found.Should().BeGreaterThan(0);
+    }
+
+    [Fact]
+    public void The_example_appsettings_json_of_each_host_holds_the_defaults()
+    {
+        var empty = new RootCommand();
+        var gateway = new GatewayCommandLine();
+        gateway.AddTo(empty);
+        var hubRoot = new RootCommand();
+        var hub = new HubCommandLine();
+        hub.AddTo(hubRoot);
+        var brokerRoot = new RootCommand();
+        var broker = new BrokerHost();
+        broker.AddTo(brokerRoot);
+        foreach (var (folder, create, options) in new (string, Func<string, HostApplicationBuilder>, Type[])[]
+        {
+            ("Gateway", root => GatewayHost.CreateBuilder(gateway, empty.Parse([]), Settings(root)), [typeof(GatewayOptions), typeof(SimulatedStationOptions)]),
+            ("HubService", root => HubHost.CreateBuilder(hub, hubRoot.Parse([]), Settings(root)), [typeof(HubOptions)]),
+            ("Broker", root => broker.CreateBuilder(brokerRoot.Parse([]), Settings(root)), [typeof(BrokerOptions)]),
+        })
+        {
+            using var withExample = create(Path.Combine(MosquittoBroker.RepositoryRoot, folder)).Build();
+            using var without = create(_contentRoot).Build();
+            HostRunner.Failures(withExample.Services).Should().BeNull();
+            foreach (var type in options)
+            {
+                var value = typeof(IOptions<>).MakeGenericType(type).GetProperty("Value")!;
+                value.GetValue(withExample.Services.GetRequiredService(typeof(IOptions<>).MakeGenericType(type))).Should()
+                    .BeEquivalentTo(value.GetValue(without.Services.GetRequiredService(typeof(IOptions<>).MakeGenericType(type))),
+                        $"{folder}/appsettings.json only spells out the defaults of {type.Name}");
+            }
+        }
+    }
+
+    private static HostApplicationBuilderSettings Settings(string contentRoot) => new() { ContentRootPath = contentRoot };
 }
