@@ -78,9 +78,11 @@ public sealed class BrokerHost
             {
                 // Anonymous clients are let in unless a password file is given, or AllowAnonymous says otherwise.
                 o.AllowAnonymous = section.GetValue<bool?>(nameof(BrokerOptions.AllowAnonymous)) ?? o.PasswordFile is null;
-                if (section[nameof(BrokerOptions.BindAddress)] is { } bind) o.BindAddress = IPAddress.TryParse(bind, out var address) ? address : IPAddress.None;
+                // The binder cannot make an IPAddress from text (it leaves the default), so the host parses it.
+                if (IPAddress.TryParse(section[nameof(BrokerOptions.BindAddress)], out var address)) o.BindAddress = address;
             })
-            .Validate(o => !o.BindAddress.Equals(IPAddress.None), $"{Section}:BindAddress (--bind) is not an IP address");
+            .Validate(o => section[nameof(BrokerOptions.BindAddress)] is not { } bind || IPAddress.TryParse(bind, out _),
+                $"{Section}:BindAddress (--bind) is not an IP address");
         return services;
     }
 }
