@@ -122,6 +122,18 @@ public sealed class ConfigurationTests : IDisposable
     }
 
     [Fact]
+    public async Task An_opcua_gateway_without_a_station_flag_is_named_opcua_1_not_after_the_simulated_default()
+    {
+        var root = new RootCommand();
+        var cli = new GatewayCommandLine();
+        cli.AddTo(root);
+        await using var backend = cli.CreateBackend(root.Parse(["--backend", "opcua", "--endpoint", "opc.tcp://127.0.0.1:4840/x"]), TimeProvider.System);
+        backend.Id.Should().Be("opcua-1");
+        await using var simulated = cli.CreateBackend(root.Parse([]), TimeProvider.System);
+        simulated.Id.Should().Be("sim-1");
+    }
+
+    [Fact]
     public async Task AddGateway_and_AddSimulatedStation_in_a_plain_host_serve_a_device_end_to_end()
     {
         await using var env = await TestEnvironment.StartAsync(gateway: false, users: ["di-1"]);
