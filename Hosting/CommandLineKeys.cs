@@ -27,6 +27,16 @@ public sealed class CommandLineKeys
         return this;
     }
 
+    /// <summary>A given repeatable <paramref name="option"/> sets the list <paramref name="key"/> (<c>key:0</c>, <c>key:1</c>, ...) to its values.</summary>
+    public CommandLineKeys MapEach(Option<string[]> option, string key)
+    {
+        ArgumentNullException.ThrowIfNull(option);
+        _maps.Add(parse => parse.GetResult(option) is not { Implicit: false }
+            ? []
+            : (parse.GetValue(option) ?? []).Select((value, i) => KeyValuePair.Create($"{key}:{i.ToString(CultureInfo.InvariantCulture)}", (string?)value)));
+        return this;
+    }
+
     /// <summary>The keys the given flags set, in the order they were mapped (a later map of the same key wins).</summary>
     public IEnumerable<KeyValuePair<string, string?>> Values(ParseResult parse) => _maps.SelectMany(map => map(parse)).ToList();
 

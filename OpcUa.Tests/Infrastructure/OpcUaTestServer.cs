@@ -19,10 +19,17 @@ public sealed class OpcUaTestServer : IAsyncDisposable
     private readonly StringBuilder _output = new();
     private Process? _process;
 
-    private OpcUaTestServer(int port)
+    private readonly string[] _arguments;
+
+    private OpcUaTestServer(int port, string[] arguments)
     {
         Port = port;
+        _arguments = arguments;
     }
+
+    /// <summary>The server's application instance certificate (DER), from the prepared PKI folder.</summary>
+    public static byte[] Certificate => System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(
+        File.ReadAllText(Path.Combine(Folder, "pki", "server_certificate.pem"))).RawData;
 
     /// <summary>The folder with server.js.</summary>
     public static string Folder { get; } = FindFolder();
@@ -36,11 +43,11 @@ public sealed class OpcUaTestServer : IAsyncDisposable
     /// <summary>Whether the server process runs.</summary>
     public bool IsRunning => _process is { HasExited: false };
 
-    /// <summary>Installs if needed and starts a server on a free loopback port.</summary>
-    public static async Task<OpcUaTestServer> StartAsync()
+    /// <summary>Installs if needed and starts a server on a free loopback port; <paramref name="arguments"/> go to server.js (<c>--secure-only</c>).</summary>
+    public static async Task<OpcUaTestServer> StartAsync(params string[] arguments)
     {
         await Installed.Value;
-        var server = new OpcUaTestServer(FreePort());
+        var server = new OpcUaTestServer(FreePort(), arguments);
         await server.StartProcessAsync();
         return server;
     }
@@ -69,7 +76,7 @@ public sealed class OpcUaTestServer : IAsyncDisposable
     private async Task StartProcessAsync()
     {
         if (IsRunning) throw new InvalidOperationException("the test server is already running");
-        var info = new ProcessStartInfo("node", ["server.js", Port.ToString(System.Globalization.CultureInfo.InvariantCulture)])
+        var info = new ProcessStartInfo("node", ["server.js", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), .. _arguments])
         {
             WorkingDirectory = Folder,
             RedirectStandardOutput = true,

@@ -122,6 +122,23 @@ public sealed class ConfigurationTests : IDisposable
     }
 
     [Fact]
+    public void The_opcua_flags_reach_the_options_a_repeated_type_as_a_list()
+    {
+        var root = new RootCommand();
+        var cli = new GatewayCommandLine();
+        cli.AddTo(root);
+        using var host = GatewayHost.CreateBuilder(cli, root.Parse(["--backend", "opcua", "--endpoint", "opc.tcp://127.0.0.1:4840/x",
+            "--opcua-depth", "3", "--opcua-type", "ns=2;i=1001", "--opcua-type", "ns=2;i=1002", "--opcua-key-depth", "2",
+            "--opcua-security", "best", "--opcua-trust-on-first-use"]), new HostApplicationBuilderSettings { ContentRootPath = _contentRoot }).Build();
+        HostRunner.Failures(host.Services).Should().BeNull();
+        host.Services.GetRequiredService<IOptions<OpcUaStationOptions>>().Value.Should().BeEquivalentTo(new
+        {
+            StationId = "opcua-1", Endpoint = "opc.tcp://127.0.0.1:4840/x", SearchDepth = 3, DeviceTypes = new[] { "ns=2;i=1001", "ns=2;i=1002" },
+            KeyDepth = 2, Security = "best", TrustServerCertificateOnFirstUse = true, AutoDiscover = true, AutoConnect = true,
+        });
+    }
+
+    [Fact]
     public async Task An_opcua_gateway_without_a_station_flag_is_named_opcua_1_not_after_the_simulated_default()
     {
         var root = new RootCommand();
