@@ -33,14 +33,21 @@ public sealed class HostProcess : IAsyncDisposable
     /// <summary>The gateway host with the given command line.</summary>
     public static HostProcess StartGateway(params string[] args) => Start("MqttIoT.Gateway.dll", "Gateway", args);
 
+    /// <summary>The gateway host run in <paramref name="workingDirectory"/> (its content root: appsettings.json is read from there) with extra environment variables.</summary>
+    public static HostProcess StartGatewayIn(string workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] args) =>
+        Start("MqttIoT.Gateway.dll", "Gateway", args, environment, workingDirectory);
+
     public static string Number(int value) => value.ToString(CultureInfo.InvariantCulture);
 
-    private static HostProcess Start(string dll, string project, IEnumerable<string> args)
+    private static HostProcess Start(string dll, string project, IEnumerable<string> args,
+        IReadOnlyDictionary<string, string>? environment = null, string? workingDirectory = null)
     {
         var info = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+            WorkingDirectory = workingDirectory ?? "",
         };
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) info.Environment[name] = value;
         foreach (var arg in (string[])[LocateDll(dll, project), .. args]) info.ArgumentList.Add(arg);
         info.Environment["DOTNET_gcServer"] = "0";
         var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {dll}");
