@@ -1,5 +1,5 @@
 // A small OPC UA server for the OPC UA tests (client library and gateway backend).
-// Usage: node server.js [port] [--secure-only]   (or OPCUA_PORT=...; default 48400)
+// Usage: node server.js [port] [--secure-only] [--churn <ms>] [--no-stdin]   (or OPCUA_PORT=...; default 48400)
 //        node server.js --prepare   (creates the certificate and PKI folder once, then exits)
 // Endpoints: SecurityPolicy None, Basic256Sha256, Aes128_Sha256_RsaOaep and Aes256_Sha256_RsaPss, each in modes
 // None (with None only), Sign and SignAndEncrypt; --secure-only leaves out None (a server that requires encryption
@@ -32,7 +32,10 @@ const {
 const pkiFolder = path.join(__dirname, "pki");
 const prepareOnly = process.argv.includes("--prepare");
 const secureOnly = process.argv.includes("--secure-only");
-const port = Number(process.argv.find((a) => /^\d+$/.test(a)) || process.env.OPCUA_PORT || 48400);
+// --churn <ms>: every Many variable takes a new value this often (for the benchmarks' notification rate).
+const churnAt = process.argv.indexOf("--churn");
+const churnMs = churnAt > 0 ? Number(process.argv[churnAt + 1]) : 0;
+const port = Number(process.argv.slice(2).find((a, i, all) => /^\d+$/.test(a) && all[i - 1] !== "--churn") || process.env.OPCUA_PORT || 48400);
 
 function writable(namespace, parent, name, dataType, value) {
   return namespace.addVariable({
@@ -195,7 +198,15 @@ async function main() {
   readOnly(namespace, sensor, "Level", "Double", 0.75);
 
   const many = namespace.addObject({ organizedBy: addressSpace.rootFolder.objects, browseName: "Many", nodeId: "s=Many" });
-  for (let i = 0; i < 5000; i++) readOnly(namespace, many, `V${String(i).padStart(4, "0")}`, "Int32", i);
+  const manyVars = [];
+  for (let i = 0; i < 5000; i++) manyVars.push(readOnly(namespace, many, `V${String(i).padStart(4, "0")}`, "Int32", i));
+  if (churnMs > 0) {
+    let round = 0;
+    timers.push(setInterval(() => {
+      round += 1;
+      for (let i = 0; i < manyVars.length; i++) manyVars[i].setValueFromSource(new Variant({ dataType: DataType.Int32, value: round * 10000 + i }));
+    }, churnMs));
+  }
 
   await server.start();
   console.log(`READY opc.tcp://127.0.0.1:${port}/UA/MqttIoT`);
@@ -207,9 +218,12 @@ async function main() {
   };
   process.on("SIGTERM", stop);
   process.on("SIGINT", stop);
-  // The test fixture holds our stdin; when it goes away (test host killed), so do we.
-  process.stdin.on("end", stop);
-  process.stdin.resume();
+  // The test fixture holds our stdin; when it goes away (test host killed), so do we. --no-stdin: a caller that
+  // does not give us a stdin (the benchmarks, which stop us by signal) keeps us running.
+  if (!process.argv.includes("--no-stdin")) {
+    process.stdin.on("end", stop);
+    process.stdin.resume();
+  }
 }
 
 main().catch((err) => {
