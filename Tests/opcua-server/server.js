@@ -19,7 +19,7 @@
 //                     Drive with Speed (Float, writable) and Mode (Int32)
 // Objects/Many     5,000 variables V0000..V4999 (Int32, holding their index): 5,000 monitored items; the server
 //                     takes at most 1,000 per CreateMonitoredItems call (ServerCapabilities), so clients must batch
-// Users: anonymous, and operator / secret (password encrypted for the server certificate, RSA-OAEP).
+// Users: anonymous, any X.509 user certificate (accepted on first use), and operator / secret (password encrypted for the server certificate, RSA-OAEP).
 "use strict";
 
 const fs = require("fs");
@@ -124,7 +124,13 @@ async function main() {
     rootFolder: pki,
     automaticallyAcceptUnknownCertificate: true,
   });
+  // User certificates (X509 identity) are checked against their own PKI folder; the tests' users are accepted.
+  const userCertificateManager = new OPCUACertificateManager({
+    rootFolder: path.join(pki, "user"),
+    automaticallyAcceptUnknownCertificate: true,
+  });
   const server = new OPCUAServer({
+    userCertificateManager,
     port,
     hostname: "127.0.0.1",
     resourcePath: "/UA/MqttIoT",
