@@ -36,7 +36,7 @@ public sealed class OpcUaScenario : IScenario
         var folder = Path.Combine(context.RepositoryRoot, "Tests", "opcua-server");
         if (!Directory.Exists(Path.Combine(folder, "node_modules"))) throw new DirectoryNotFoundException($"run {folder}/install.sh first");
         int port = FreePort();
-        await using var server = ChildProcess.Start("node", ["server.js", port.ToString(CultureInfo.InvariantCulture), "--churn", "200", "--no-stdin"], folder);
+        await using var server = ChildProcess.Start("node", ["server.js", port.ToString(CultureInfo.InvariantCulture), "--many", "--churn", "200", "--no-stdin"], folder);
         // The port opens before the address space is built: READY on its output says it is.
         var ready = Stopwatch.StartNew();
         while (!server.Output.Contains("READY ", StringComparison.Ordinal))

@@ -1,5 +1,5 @@
 // A small OPC UA server for the OPC UA tests (client library and gateway backend).
-// Usage: node server.js [port] [--secure-only] [--churn <ms>] [--no-stdin]   (or OPCUA_PORT=...; default 48400)
+// Usage: node server.js [port] [--secure-only] [--many] [--churn <ms>] [--no-stdin]   (or OPCUA_PORT=...; default 48400)
 //        node server.js --prepare   (creates the certificate and PKI folder once, then exits)
 // Endpoints: SecurityPolicy None, Basic256Sha256, Aes128_Sha256_RsaOaep and Aes256_Sha256_RsaPss, each in modes
 // None (with None only), Sign and SignAndEncrypt; --secure-only leaves out None (a server that requires encryption
@@ -17,7 +17,7 @@
 // Objects/Site, nested: Site/Line1/Motor1 (MotorType), Site/Line1/Sensor1 (a plain object), Site/Line2/Cell/Motor2
 //                     (FastMotorType, a subtype of MotorType); each motor has Temperature (Double) and a component
 //                     Drive with Speed (Float, writable) and Mode (Int32)
-// Objects/Many     5,000 variables V0000..V4999 (Int32, holding their index): 5,000 monitored items; the server
+// Objects/Many     (with --many) 5,000 variables V0000..V4999 (Int32, holding their index): 5,000 monitored items; the server
 //                     takes at most 1,000 per CreateMonitoredItems call (ServerCapabilities), so clients must batch
 // Users: anonymous, any X.509 user certificate (accepted on first use), and operator / secret (password encrypted for the server certificate, RSA-OAEP).
 "use strict";
@@ -32,6 +32,8 @@ const {
 const pkiFolder = path.join(__dirname, "pki");
 const prepareOnly = process.argv.includes("--prepare");
 const secureOnly = process.argv.includes("--secure-only");
+// --many: add Objects/Many (5,000 variables), which only the scale test and the benchmarks need: it costs start time.
+const withMany = process.argv.includes("--many");
 // --churn <ms>: every Many variable takes a new value this often (for the benchmarks' notification rate).
 const churnAt = process.argv.indexOf("--churn");
 const churnMs = churnAt > 0 ? Number(process.argv[churnAt + 1]) : 0;
@@ -203,9 +205,9 @@ async function main() {
   const sensor = namespace.addObject({ organizedBy: line1, browseName: "Sensor1", nodeId: "s=Sensor1" });
   readOnly(namespace, sensor, "Level", "Double", 0.75);
 
-  const many = namespace.addObject({ organizedBy: addressSpace.rootFolder.objects, browseName: "Many", nodeId: "s=Many" });
+  const many = !withMany ? null : namespace.addObject({ organizedBy: addressSpace.rootFolder.objects, browseName: "Many", nodeId: "s=Many" });
   const manyVars = [];
-  for (let i = 0; i < 5000; i++) manyVars.push(readOnly(namespace, many, `V${String(i).padStart(4, "0")}`, "Int32", i));
+  for (let i = 0; withMany && i < 5000; i++) manyVars.push(readOnly(namespace, many, `V${String(i).padStart(4, "0")}`, "Int32", i));
   if (churnMs > 0) {
     let round = 0;
     timers.push(setInterval(() => {
