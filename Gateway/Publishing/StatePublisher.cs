@@ -105,12 +105,18 @@ internal sealed partial class StatePublisher : IBackendEventSink
         Interlocked.Exchange(ref _connected, NewSignal()).TrySetResult();
     }
 
-    /// <summary>Marks the station and its connected devices offline (graceful shutdown) and waits until it is sent.</summary>
+    /// <summary>Marks the station and its connected devices offline, the devices' props not connected (graceful shutdown), and waits until it is sent.</summary>
     public async Task PublishOfflineAsync(CancellationToken cancellationToken)
     {
         await DrainAsync().ConfigureAwait(false);
         foreach (var device in _station.GetConnectedDevices())
+        {
+            // No one holds the device once the gateway is gone (a backend lets it go when disposed, after this): its
+            // retained props say so, as its availability does.
+            var props = JsonSerializer.SerializeToUtf8Bytes(device.GetProps() with { Connected = false }, ContractJson.Default.DeviceProps);
+            await PublishRetainedAsync(_topics.DeviceProps(_station.Id, device.Id), props, force: false, cancellationToken).ConfigureAwait(false);
             await PublishRetainedAsync(_topics.DeviceAvailability(_station.Id, device.Id), "offline"u8.ToArray(), force: false, cancellationToken).ConfigureAwait(false);
+        }
         await PublishRetainedAsync(_topics.StationAvailability(_station.Id), "offline"u8.ToArray(), force: true, cancellationToken).ConfigureAwait(false);
         await DrainAsync().ConfigureAwait(false);
     }
