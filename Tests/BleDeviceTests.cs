@@ -219,7 +219,7 @@ public class BleDeviceTests(ITestOutputHelper output)
 
         await rig.BlueZ.Control.NotifyAsync(Address, BleRig.CounterUuid, "2a000000");
         (await notes.WaitForAsync(_ => true)).Value.Should().Equal(0x2a, 0, 0, 0);
-        rig.Env.Logs.Count(Microsoft.Extensions.Logging.LogLevel.Information, "reconnected after 1 attempt").Should().Be(1);
+        rig.Env.Logs.Count(LogEvents.BleDeviceReconnected, e => e.Value("Attempts") == "1").Should().Be(1);
     }
 
     [Fact]
@@ -264,7 +264,7 @@ public class BleDeviceTests(ITestOutputHelper output)
 
         await device.DisconnectAsync();
         await events.WaitForAsync(e => e.Type == DeviceEventType.Disconnected);
-        await Deadline.UntilAsync(() => Task.FromResult(rig.Env.Logs.Count(Microsoft.Extensions.Logging.LogLevel.Information, "disconnected (on request)") == 1),
+        await Deadline.UntilAsync(() => Task.FromResult(rig.Env.Logs.Count(LogEvents.BleDeviceDisconnected, e => e.Value("How") == "on request") == 1),
             "the disconnect logged as requested");
         await StaysTrueAsync(async () => await ConnectsAsync() == 2, "no Connect after a requested disconnect", window);
         (await rig.BlueZ.DeviceStateAsync(Address)).GetProperty("connected").GetBoolean().Should().BeFalse();

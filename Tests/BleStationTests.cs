@@ -96,6 +96,10 @@ public class BleStationTests(ITestOutputHelper output)
         const string address = "AA:00:00:00:00:12";
         await using var rig = await BleRig.StartAsync(o => o.ConnectTimeout = TimeSpan.FromMilliseconds(500),
             BleRig.Spec(address, "Stuck", extra: new { neverResolve = true }));
+        // TODO(BLE, issue 13): once the connect has timed out, BleDevice disconnects the half-made link and then faults
+        // its ready TaskCompletionSource ("dropped the link while its services were being resolved", BleDevice.cs
+        // OnLinkChanged) with nobody awaiting it: an unobserved task exception. Remove this once it no longer does.
+        TestEnvironment.ExpectUnobservedTaskException(e => e is IoTException { Code: ErrorCode.BackendFailure });
         await rig.DiscoverAsync(address);
         var connect = () => rig.Remote.ConnectDeviceAsync(BleRig.DeviceId(address));
         var error = (await connect.Should().ThrowAsync<IoTException>()).Which;

@@ -24,7 +24,7 @@ public class DeadlineTests
         (await slow.Should().ThrowAsync<IoTException>()).Which.Code.Should().Be(ErrorCode.DeadlineExceeded);
 
         // The gateway's own deadline (from the expiry) cancels the backend call; it says so once.
-        await Deadline.UntilAsync(() => Task.FromResult(env.Logs.Count(LogLevel.Warning, "failed with DEADLINE_EXCEEDED") == 1), "gateway cancels");
+        await Deadline.UntilAsync(() => Task.FromResult(env.Logs.Count(LogEvents.RequestFailed, e => e.Value("Code") == "DEADLINE_EXCEEDED") == 1), "gateway cancels");
         target.AppliedWrites.Should().Be(0);
         env.Station.Latency = TimeSpan.Zero;
         (await client.GetDevice("sim-1", "dev-0001").ReadValueAsync("setpoint")).Should().Equal("20.0"u8.ToArray());
@@ -46,7 +46,7 @@ public class DeadlineTests
         failure.Code.Should().Be(ErrorCode.DeadlineExceeded);
         failure.Message.Should().Contain("1200 ms passed before the request finished", "the gateway's own answer arrives within the Sdk's grace");
 
-        await Deadline.UntilAsync(() => Task.FromResult(env.Logs.Count(LogLevel.Warning, "failed with DEADLINE_EXCEEDED") == 1), "gateway cancels at 1.2 s");
+        await Deadline.UntilAsync(() => Task.FromResult(env.Logs.Count(LogEvents.RequestFailed, e => e.Value("Code") == "DEADLINE_EXCEEDED") == 1), "gateway cancels at 1.2 s");
         target.AppliedWrites.Should().Be(0);
     }
 
@@ -77,7 +77,7 @@ public class DeadlineTests
         (await write.Should().ThrowAsync<IoTException>()).Which.Code.Should().Be(ErrorCode.DeadlineExceeded);
 
         (await read).GetProperty("key").GetString().Should().Be("counter");
-        await Deadline.UntilAsync(() => Task.FromResult(env.Logs.Count(LogLevel.Warning, "failed with DEADLINE_EXCEEDED") == 1), "gateway drops the write");
+        await Deadline.UntilAsync(() => Task.FromResult(env.Logs.Count(LogEvents.RequestFailed, e => e.Value("Code") == "DEADLINE_EXCEEDED") == 1), "gateway drops the write");
         target.AppliedWrites.Should().Be(0);
         env.Station.OperationsStarted.Should().Be(1, "the expired write never reached the device");
     }

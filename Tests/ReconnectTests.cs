@@ -95,7 +95,7 @@ public class ReconnectTests
         await env.StopBrokerAsync();
         var starting = env.StartGatewayAsync();
         // The gateway has tried and failed at least once before the broker is there.
-        await Deadline.UntilAsync(() => Task.FromResult(env.Logs.Count(LogLevel.Warning, "Waiting for the broker") > 0), "the gateway finds no broker");
+        await Deadline.UntilAsync(() => Task.FromResult(env.Logs.Count(LogEvents.SessionWaitingForBroker) > 0), "the gateway finds no broker");
         await env.StartBrokerAsync();
         await starting.WaitAsync(Deadline.Default);
         var client = await env.ConnectClientAsync();

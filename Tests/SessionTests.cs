@@ -26,6 +26,6 @@ public class SessionTests
         await session.DropConnectionAsync();
         await Deadline.UntilAsync(() => Task.FromResult(Volatile.Read(ref calls) >= 3 && session.IsConnected),
             $"a third connect restores the session (restores so far: {Volatile.Read(ref calls)})");
-        env.Logs.Count(LogLevel.Information, "republish timed out").Should().Be(1, "the failed restore is logged once, as a failed reconnect");
+        env.Logs.Count(LogEvents.SessionReconnectFailed, e => e.Value("Error") == "republish timed out").Should().Be(1, "the failed restore is logged once, as a failed reconnect");
     }
 }

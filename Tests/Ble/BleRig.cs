@@ -69,6 +69,9 @@ public sealed class BleRig : IAsyncDisposable
         {
             foreach (var spec in devices) await blueZ.Control.AddAdvertiserAsync(spec).WaitAsync(Deadline.Default);
             var env = await TestEnvironment.StartAsync(backend: logs => backend(blueZ.Address, logs));
+            // TODO(BLE, issue 13): stopping a BLE station logs "Lost the D-Bus connection ...: Cannot access a disposed
+            // object" (EventId 2322) on every clean shutdown; remove this line once the station's stop no longer does.
+            env.ExpectError(LogEvents.BleDBusConnectionLost);
             var client = await env.ConnectClientAsync();
             return new BleRig(blueZ, env, client);
         }

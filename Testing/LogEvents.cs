@@ -1,0 +1,37 @@
+namespace MqttIoT.Tests.Infrastructure;
+
+/// <summary>
+/// The EventIds of the product's log lines that tests look for, by name (each is the <c>EventId = N</c> of a
+/// <c>[LoggerMessage]</c>; the ranges per area are in the developers' guide). Tests match a line on its EventId and
+/// on the values of its template (<see cref="LogEntry.Value"/>), never on its wording.
+/// </summary>
+public static class LogEvents
+{
+    // Protocol/MqttSession.cs
+    public const int SessionConnected = 1000;
+    public const int SessionReconnectFailed = 1002;
+    public const int SessionWaitingForBroker = 1003;
+
+    // Gateway/Requests/RequestDispatcher.cs
+    public const int RequestFailed = 2005;
+    public const int RequestFailedInBackend = 2006;
+    public const int RequestResponseTopicRefused = 2007;
+
+    // Gateway/Backends/Ble
+    public const int BleDeviceDisconnected = 2301;
+    public const int BleDeviceReconnected = 2303;
+    public const int BleDBusConnectionLost = 2322;
+
+    // HubService
+    public const int HubIndexRebuiltOrdinal = 3000;
+    public const int HubIndexBatchNotWritten = 3007;
+    public const int HubIndexRecordNotWritten = 3008;
+    public const int HubQueryFailed = 3010;
+    public const int HubQueryFailedInHub = 3011;
+
+    // Broker/SessionStore.cs, Broker/EmbeddedBroker.cs
+    public const int BrokerSessionsRestored = 4005;
+    public const int SessionLogTornTail = 4011;
+    public const int SessionLogUnreadable = 4012;
+    public const int SessionExpiredWhileDown = 4013;
+}
