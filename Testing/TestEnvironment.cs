@@ -90,15 +90,19 @@ public sealed class TestEnvironment : IAsyncDisposable
 
     /// <summary>Starts a broker and, unless told otherwise, a gateway whose simulated station is started and has discovered and connected its devices.</summary>
     /// <param name="backend">Another backend instead of the simulated station (created with the environment's logger factory); nothing is discovered or connected for it.</param>
+    /// <param name="gatewayTime">The clock of every gateway this environment starts (its request deadlines, its session's
+    /// reconnect backoff): a <c>FakeTimeProvider</c> for a test about time. The station, the broker and the clients keep the system clock.</param>
     /// <param name="killableBroker">A broker <see cref="KillBrokerAsync"/> can kill with SIGKILL: the embedded one as the broker host in a
     /// child process (no TLS listener), Mosquitto saving its persistence file every <see cref="KillableMosquittoAutosave"/> s.</param>
     public static async Task<TestEnvironment> StartAsync(Action<SimulatedStationOptions>? configure = null, bool gateway = true,
         bool connectAll = true, Action<GatewayOptions>? configureGateway = null, IEnumerable<string>? users = null, bool openEmbeddedBroker = false,
-        Func<ILoggerFactory, IStationBackend>? backend = null, bool killableBroker = false, bool requireClientCertificate = false)
+        Func<ILoggerFactory, IStationBackend>? backend = null, bool killableBroker = false, bool requireClientCertificate = false,
+        TimeProvider? gatewayTime = null)
     {
         var env = new TestEnvironment(FreePort.Next(), Directory.CreateTempSubdirectory("mqttiot-test-").FullName)
         {
             _open = openEmbeddedBroker, _killable = killableBroker, _requireClientCertificate = requireClientCertificate,
+            GatewayTime = gatewayTime,
         };
         var station = new SimulatedStationOptions();
         configure?.Invoke(station);
@@ -110,6 +114,9 @@ public sealed class TestEnvironment : IAsyncDisposable
         else if (gateway) await env.StartGatewayAsync(configure, connectAll, configureGateway);
         return env;
     }
+
+    /// <summary>The clock of the gateways this environment starts (the system's unless the test gave one).</summary>
+    public TimeProvider? GatewayTime { get; private set; }
 
     /// <summary>Adds a broker user (a gateway's is its escaped station id); takes effect at the next broker start.</summary>
     public void AddUser(string user) => _users.Add(user);
@@ -213,7 +220,7 @@ public sealed class TestEnvironment : IAsyncDisposable
         var (user, password) = GatewayCredentials(backend.Id);
         var gatewayOptions = new GatewayOptions { Mqtt = FastReconnect(new() { Port = Port, Username = user, Password = password }) };
         configureGateway?.Invoke(gatewayOptions);
-        Gateway = new GatewayService(gatewayOptions, backend, LoggerFactory);
+        Gateway = new GatewayService(gatewayOptions, backend, LoggerFactory, GatewayTime);
         _owned.Insert(0, Gateway);
         await Gateway.StartAsync(Deadline.Token());
         if (connectAll)

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
 using MqttIoT.Gateway.Backends.Simulated;
 using MqttIoT.Sdk;
 using MqttIoT.Sdk.Contract;
@@ -14,13 +15,19 @@ public class DeadlineTests
     [Fact]
     public async Task A_request_that_outlives_its_deadline_is_cancelled_and_its_write_not_applied()
     {
-        await using var env = await TestEnvironment.StartAsync();
+        var time = new FakeTimeProvider();
+        await using var env = await TestEnvironment.StartAsync(gatewayTime: time);
         var client = await env.ConnectClientAsync();
         var target = (SimulatedDevice)env.Station.FindDevice("dev-0001")!;
         env.Station.Latency = TimeSpan.FromSeconds(5);
 
-        var slow = () => client.DeviceRequestAsync("sim-1", "dev-0001", DeviceRequestType.WriteValue,
+        var started = env.Station.OperationsStarted;
+        var write = client.DeviceRequestAsync("sim-1", "dev-0001", DeviceRequestType.WriteValue,
             new RequestBody { Key = "setpoint", Text = "25" }, timeout: TimeSpan.FromSeconds(1));
+        // The write is in the device (5 s to go) when the gateway's clock reaches its 1 s deadline.
+        await Deadline.UntilAsync(() => env.Station.OperationsStarted > started, "the write reached the device");
+        time.Advance(TimeSpan.FromSeconds(1));
+        var slow = () => write;
         (await slow.Should().ThrowAsync<IoTException>()).Which.Code.Should().Be(ErrorCode.DeadlineExceeded);
 
         // The gateway's own deadline (from the expiry) cancels the backend call; it says so once.
@@ -33,15 +40,21 @@ public class DeadlineTests
     [Fact]
     public async Task A_timeout_between_whole_seconds_is_the_gateways_deadline_too_not_the_rounded_up_expiry()
     {
-        await using var env = await TestEnvironment.StartAsync();
+        var time = new FakeTimeProvider();
+        await using var env = await TestEnvironment.StartAsync(gatewayTime: time);
         var client = await env.ConnectClientAsync();
         var target = (SimulatedDevice)env.Station.FindDevice("dev-0001")!;
         // 1.2 s travels as an expiry of 2 s (whole seconds) and as timeout-ms 1200: a write that takes 1.6 s must not be
         // applied after the caller was told DEADLINE_EXCEEDED.
         env.Station.Latency = TimeSpan.FromMilliseconds(1600);
 
-        var slow = () => client.DeviceRequestAsync("sim-1", "dev-0001", DeviceRequestType.WriteValue,
+        var started = env.Station.OperationsStarted;
+        var write = client.DeviceRequestAsync("sim-1", "dev-0001", DeviceRequestType.WriteValue,
             new RequestBody { Key = "setpoint", Text = "26" }, timeout: TimeSpan.FromMilliseconds(1200));
+        // The gateway's clock reaches 1.2 s, not the 2 s of the rounded-up expiry, while the write is in the device.
+        await Deadline.UntilAsync(() => env.Station.OperationsStarted > started, "the write reached the device");
+        time.Advance(TimeSpan.FromMilliseconds(1200));
+        var slow = () => write;
         var failure = (await slow.Should().ThrowAsync<IoTException>()).Which;
         failure.Code.Should().Be(ErrorCode.DeadlineExceeded);
         failure.Message.Should().Contain("1200 ms passed before the request finished", "the gateway's own answer arrives within the Sdk's grace");
@@ -85,10 +98,15 @@ public class DeadlineTests
     [Fact]
     public async Task A_requester_that_waits_longer_than_the_expiry_gets_a_deadline_exceeded_reply()
     {
-        await using var env = await TestEnvironment.StartAsync();
+        var time = new FakeTimeProvider();
+        await using var env = await TestEnvironment.StartAsync(gatewayTime: time);
         var raw = await env.ConnectRawAsync();
         env.Station.Latency = TimeSpan.FromSeconds(4);
-        var reply = await raw.RequestAsync("iot/v1/stations/sim-1/devices/dev-0003/requests/SYNC_TIME", [], expiry: 1);
+        var started = env.Station.OperationsStarted;
+        var request = raw.RequestAsync("iot/v1/stations/sim-1/devices/dev-0003/requests/SYNC_TIME", [], expiry: 1);
+        await Deadline.UntilAsync(() => env.Station.OperationsStarted > started, "the request reached the device");
+        time.Advance(TimeSpan.FromSeconds(1));
+        var reply = await request;
         reply.UserProperty(Wire.ErrorCodeProperty).Should().Be("DEADLINE_EXCEEDED");
         using var json = JsonDocument.Parse(reply.Payload);
         json.RootElement.GetProperty("error").GetProperty("message").GetString().Should().Contain("1000 ms");
