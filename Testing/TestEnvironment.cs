@@ -252,7 +252,8 @@ public sealed class TestEnvironment : IAsyncDisposable
         return hub;
     }
 
-    public async Task<IoTHubClient> ConnectClientAsync(TimeSpan? defaultTimeout = null, Action<IoTHubClientOptions>? configure = null)
+    /// <summary>An Sdk client (disposed with the environment); <paramref name="time"/> is its clock (its call timeouts), the system's by default.</summary>
+    public async Task<IoTHubClient> ConnectClientAsync(TimeSpan? defaultTimeout = null, Action<IoTHubClientOptions>? configure = null, TimeProvider? time = null)
     {
         var options = new IoTHubClientOptions
         {
@@ -260,7 +261,7 @@ public sealed class TestEnvironment : IAsyncDisposable
             Username = ClientCredentials.User, Password = ClientCredentials.Password,
         };
         configure?.Invoke(options);
-        var client = await IoTHubClient.ConnectAsync(options, LoggerFactory, cancellationToken: Deadline.Token());
+        var client = await IoTHubClient.ConnectAsync(options, LoggerFactory, time, Deadline.Token());
         _owned.Add(client);
         return client;
     }
