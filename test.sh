@@ -20,7 +20,7 @@ install_debian() {
 
 install_debian mosquitto mosquitto-clients
 # The BLE tests' private D-Bus and BlueZ-shaped peer (dbus-daemon, python3-dbus, python3-gi).
-if ! bash Tests/Ble/install.sh; then echo "0 passed, 1 failed"; exit 1; fi
+if ! bash Tests/Backends/Ble/install.sh; then echo "0 passed, 1 failed"; exit 1; fi
 # Node-RED 4.1 for the example flow's test (npm, into Tests/node-red/node_modules).
 if ! bash Tests/node-red/install.sh; then echo "0 passed, 1 failed"; exit 1; fi
 # The OPC UA test server (node-opcua from npm, into Tests/opcua-server/node_modules).

@@ -5,7 +5,7 @@ namespace MqttIoT.Sdk.Contract;
 /// <summary>A device's props, retained on its props topic and returned by queries.</summary>
 public sealed record DeviceProps
 {
-    /// <summary>The device id, unique across the system.</summary>
+    /// <summary>The device id, unique within its station (two stations may each hold a device of the same id).</summary>
     public required string Id { get; init; }
     /// <summary>The station that holds the device.</summary>
     public required string Station { get; init; }

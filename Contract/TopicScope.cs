@@ -5,7 +5,7 @@ public enum TopicScope
 {
     /// <summary><c>{root}/stations/{station}/...</c></summary>
     Station,
-    /// <summary><c>{root}/devices/{device}/...</c></summary>
+    /// <summary><c>{root}/stations/{station}/devices/{device}/...</c></summary>
     Device,
     /// <summary><c>{root}/hub/...</c></summary>
     Hub,

@@ -39,7 +39,10 @@ public static class TopicSegment
         int pct = segment.IndexOf('%');
         if (pct < 0)
         {
-            if (segment[0] == '$' || segment.AsSpan().IndexOfAny("+#/") >= 0) return false;
+            // A bare character that Escape would have escaped (a control character, a leading '$', '+', '#') is a
+            // second spelling of some id, or none: refused, so one device has one topic.
+            for (int i = 0; i < segment.Length; i++)
+                if (MustEscape(segment[i], i)) return false;
             id = segment;
             return true;
         }
@@ -70,5 +73,6 @@ public static class TopicSegment
     private static bool MustEscape(char c, int index) =>
         c is '%' or '/' or '+' or '#' || c < 0x20 || c == 0x7F || (c == '$' && index == 0);
 
-    private static bool IsHex(char c) => char.IsAsciiHexDigit(c);
+    // Upper-case only: Escape writes %2F, so %2f would be a second spelling of the same id.
+    private static bool IsHex(char c) => c is (>= '0' and <= '9') or (>= 'A' and <= 'F');
 }

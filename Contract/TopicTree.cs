@@ -98,6 +98,15 @@ public sealed class TopicTree
     /// <summary>Availability of every device.</summary>
     public string AllDeviceAvailabilityFilter => $"{_root}/{Stations}/+/{Devices}/+/{AvailabilityLevel}";
 
+    /// <summary>Retained props of one station, or of every station.</summary>
+    public string StationPropsFilter(string? station = null) => $"{_root}/{Stations}/{Level(station)}/{PropsLevel}";
+    /// <summary>Retained availability of one station, or of every station.</summary>
+    public string StationAvailabilityFilter(string? station = null) => $"{_root}/{Stations}/{Level(station)}/{AvailabilityLevel}";
+    /// <summary>Retained props of devices, narrowed by station and device when given.</summary>
+    public string DevicePropsFilter(string? station = null, string? device = null) => $"{_root}/{Stations}/{Level(station)}/{Devices}/{Level(device)}/{PropsLevel}";
+    /// <summary>Retained availability of devices, narrowed by station and device when given.</summary>
+    public string DeviceAvailabilityFilter(string? station = null, string? device = null) => $"{_root}/{Stations}/{Level(station)}/{Devices}/{Level(device)}/{AvailabilityLevel}";
+
     /// <summary>Station events, narrowed by station and type when given.</summary>
     public string StationEventsFilter(string? station = null, StationEventType? type = null) =>
         $"{_root}/{Stations}/{Level(station)}/{EventsLevel}/{(type is { } t ? WireName<StationEventType>.Of(t) : "+")}";

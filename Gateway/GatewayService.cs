@@ -4,12 +4,13 @@ using MqttIoT.Gateway.Publishing;
 using MqttIoT.Gateway.Requests;
 using MqttIoT.Sdk.Contract;
 using MqttIoT.Protocol;
+using MqttIoT.Protocol.Requests;
 
 namespace MqttIoT.Gateway;
 
 /// <summary>
 /// One gateway: hosts one station backend and exposes it over MQTT v5. Requests and queries go through the
-/// <see cref="RequestDispatcher"/>; events and retained state through the <see cref="StatePublisher"/>; the
+/// shared <see cref="RequestPipeline{TBody, TContext}"/> (admitted one at a time per device); events and retained state through the <see cref="StatePublisher"/>; the
 /// station's availability is its last will.
 /// </summary>
 public sealed partial class GatewayService : IAsyncDisposable
@@ -19,7 +20,8 @@ public sealed partial class GatewayService : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly MqttSession _session;
     private readonly StatePublisher _publisher;
-    private readonly RequestDispatcher _dispatcher;
+    private readonly GatewayRoutes _routes;
+    private readonly RequestPipeline<RequestBody, RequestContext> _dispatcher;
     private readonly CancellationTokenSource _stopping = new();
     private Task? _publishing;
     private Task? _dispatching;
@@ -27,7 +29,7 @@ public sealed partial class GatewayService : IAsyncDisposable
 
     /// <summary>Creates a gateway for <paramref name="station"/>; nothing runs until <see cref="StartAsync"/>.</summary>
     public GatewayService(GatewayOptions options, IStationBackend station, ILoggerFactory loggerFactory, TimeProvider? timeProvider = null,
-        HandlerTable? handlers = null)
+        HandlerTable<RequestContext>? handlers = null)
     {
         options.Validate();
         _options = options;
@@ -42,8 +44,20 @@ public sealed partial class GatewayService : IAsyncDisposable
         mqtt.Will = new MqttWill(Topics.StationAvailability(station.Id), "offline"u8.ToArray());
         _session = new MqttSession(mqtt, loggerFactory.CreateLogger<MqttSession>(), _time);
         _publisher = new StatePublisher(station, _session, Topics, options, loggerFactory.CreateLogger<StatePublisher>(), _time);
-        _dispatcher = new RequestDispatcher(options, station, handlers ?? HandlerTable.CreateDefault(), _session, Topics,
-            loggerFactory.CreateLogger<RequestDispatcher>(), _time);
+        _routes = new GatewayRoutes(station, handlers ?? RequestHandlers.CreateDefault(), options.MaxConcurrency);
+        _dispatcher = new RequestPipeline<RequestBody, RequestContext>(new RequestPipelineOptions
+        {
+            Kind = "Request",
+            Service = "gateway",
+            MaxBodyBytes = options.MaxRequestBytes,
+            MaxQueued = options.MaxPending,
+            MaxInFlight = options.MaxPending,
+            DefaultTimeout = options.DefaultRequestTimeout,
+            RunWithoutReply = true,
+            DuplicateWindow = options.DuplicateWindow,
+            MaxRememberedReplies = options.MaxRememberedReplies,
+            UnexpectedFailureCode = ErrorCode.BackendFailure,
+        }, _routes, _session, Topics, loggerFactory.CreateLogger<RequestPipeline<RequestBody, RequestContext>>(), _time);
         _session.MessageReceived = OnMessageAsync;
         _session.Connected = (_, _) =>
         {
@@ -112,11 +126,15 @@ public sealed partial class GatewayService : IAsyncDisposable
         await WaitLoopsAsync().ConfigureAwait(false);
     }
 
+    /// <summary>Device ids with a request holding or waiting for their turn (entries go when their requests do).</summary>
+    internal int DeviceTurns => _routes.DeviceTurns;
+
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
         await StopAsync(CancellationToken.None).ConfigureAwait(false);
         _stopping.Dispose();
+        _routes.Dispose();
     }
 
     private async Task WaitLoopsAsync()

@@ -7,6 +7,7 @@ using MqttIoT.Hub.Queries;
 using MqttIoT.Hub.Storage;
 using MqttIoT.Sdk.Contract;
 using MqttIoT.Protocol;
+using MqttIoT.Protocol.Requests;
 
 namespace MqttIoT.Hub;
 
@@ -28,7 +29,7 @@ public sealed partial class HubService : IAsyncDisposable
     private readonly HubIndex _index = new();
     private readonly HubStore _store;
     private readonly IngestLoop _ingest;
-    private readonly HubQueryDispatcher _dispatcher;
+    private readonly RequestPipeline<HubQueryBody, HubQueryContext> _dispatcher;
     private readonly string[] _stateFilters;
     private readonly CancellationTokenSource _stopping = new();
     private Task? _ingesting;
@@ -51,8 +52,18 @@ public sealed partial class HubService : IAsyncDisposable
         _store = new HubStore(options.DatabasePath, options.CheckpointPages);
         if (_store.RebuiltFrom is { } collation) LogRebuilt(_store.FilePath, collation);
         _ingest = new IngestLoop(options, _index, _store, Topics.ClientReplies(_session.ClientId), loggerFactory.CreateLogger<IngestLoop>(), _time);
-        _dispatcher = new HubQueryDispatcher(options, _index, HubQueryTable.CreateDefault(), _querySession, Topics,
-            loggerFactory.CreateLogger<HubQueryDispatcher>(), _time);
+        _dispatcher = new RequestPipeline<HubQueryBody, HubQueryContext>(new RequestPipelineOptions
+        {
+            Kind = "Hub query",
+            Service = "hub",
+            MaxBodyBytes = options.MaxQueryBytes,
+            MaxQueued = options.MaxPendingQueries,
+            MaxInFlight = options.QueryConcurrency,
+            DefaultTimeout = options.DefaultQueryTimeout,
+            RunWithoutReply = false, // a query nobody reads the answer of changes nothing: skipped
+            UnexpectedFailureCode = ErrorCode.Internal,
+        }, new HubRoutes(HubQueryHandlers.CreateDefault(), _index, options), _querySession, Topics,
+            loggerFactory.CreateLogger<RequestPipeline<HubQueryBody, HubQueryContext>>(), _time);
         _stateFilters =
         [
             Topics.AllStationPropsFilter, Topics.AllStationAvailabilityFilter, Topics.StationEventsFilter(),
@@ -167,7 +178,7 @@ public sealed partial class HubService : IAsyncDisposable
 
     private ValueTask OnQueryAsync(ReceivedMessage message) =>
         Topics.TryParse(message.Topic, out var topic) && topic is { Scope: TopicScope.Hub, Kind: TopicKind.Query }
-            ? _dispatcher.EnqueueAsync(message, topic.Name)
+            ? _dispatcher.EnqueueAsync(message, topic)
             : ValueTask.CompletedTask;
 
     private void LogBadDocument(string id, string error) => LogUnreadableDocument(id, error);

@@ -191,7 +191,7 @@ public sealed partial class IoTHubClient : IAsyncDisposable
         if (envelope is null) throw new IoTException(ErrorCode.Internal, $"{target} sent an empty reply");
         if (envelope.Status == Wire.StatusOk) return envelope.Data ?? default;
         var error = envelope.Error ?? new ReplyError(ErrorCode.Internal, "error reply without an error");
-        throw new IoTException(error.Code, error.Message);
+        throw new IoTException(error.Code, error.Message, isRemote: true);
     }
 
     private async Task AddFilterAsync(string filter, CancellationToken cancellationToken)
@@ -207,15 +207,24 @@ public sealed partial class IoTHubClient : IAsyncDisposable
 
     private async ValueTask RemoveAsync<T>(EventSubscription<T> subscription, string filter)
     {
-        bool last;
         lock (_subscriptionsLock)
         {
             if (subscription is EventSubscription<StationEvent> s) _stationSubscriptions = [.. _stationSubscriptions.Where(x => x != s)];
             if (subscription is EventSubscription<DeviceEvent> d) _deviceSubscriptions = [.. _deviceSubscriptions.Where(x => x != d)];
+        }
+        await ReleaseFilterAsync(filter).ConfigureAwait(false);
+    }
+
+    private async ValueTask ReleaseFilterAsync(string filter)
+    {
+        bool last;
+        lock (_subscriptionsLock)
+        {
             var count = _filterRefs.GetValueOrDefault(filter) - 1;
             last = count <= 0;
             if (last) _filterRefs.Remove(filter); else _filterRefs[filter] = count;
         }
+        if (last) foreach (var topic in _retained.Keys) if (MqttTopicFilterComparer.Compare(topic, filter) == MqttTopicFilterCompareResult.IsMatch) _retained.TryRemove(topic, out _);
         if (last && _session.IsConnected)
         {
             try { await _session.UnsubscribeAsync([filter], CancellationToken.None).ConfigureAwait(false); }
@@ -231,7 +240,13 @@ public sealed partial class IoTHubClient : IAsyncDisposable
                 tcs.TrySetResult(message);
             return ValueTask.CompletedTask;
         }
-        if (!Topics.TryParse(message.Topic, out var topic) || topic.Kind != TopicKind.Event) return ValueTask.CompletedTask;
+        if (!Topics.TryParse(message.Topic, out var topic)) return ValueTask.CompletedTask;
+        if (topic.Kind is TopicKind.Props or TopicKind.Availability)
+        {
+            DispatchState(message, topic);
+            return ValueTask.CompletedTask;
+        }
+        if (topic.Kind != TopicKind.Event) return ValueTask.CompletedTask;
         EventMessage? evt;
         try { evt = JsonSerializer.Deserialize(message.Payload, ContractJson.Default.EventMessage); }
         catch (JsonException ex)

@@ -113,6 +113,7 @@ public class BadInputTests
     [InlineData("dev-0001%2F..%2Fdev-0002", "UNKNOWN_DEVICE")] // one level, unescaped to an id no device has
     [InlineData("dev-000%31", "BAD_REQUEST")]                  // '1' escaped: not a spelling any id escapes to
     [InlineData("%2E%2E", "BAD_REQUEST")]
+    [InlineData("dev-0001%2f..%2fdev-0002", "BAD_REQUEST")]    // lower-case hex: topics.md allows only upper-case
     public async Task Escaped_topics_that_try_to_reach_another_device_are_refused(string level, string code)
     {
         await using var env = await TestEnvironment.StartAsync();

@@ -29,6 +29,9 @@ public class ContractTests
     [InlineData("bad%zz")]
     [InlineData("short%2")]
     [InlineData("%41")] // 'A' escaped: not a spelling Escape produces, so two topics cannot name one id
+    [InlineData("Line%2fMotor1")] // lower-case hex: Escape writes %2F, so this would be a second topic for one id
+    [InlineData("tab\there")] // a bare control character: Escape writes %09
+    [InlineData("del\u007Fx")]
     public void Levels_no_id_escapes_to_are_refused(string level) =>
         TopicSegment.TryUnescape(level, out _).Should().BeFalse();
 

@@ -58,6 +58,7 @@ public class DeadlineTests
         var failure = (await slow.Should().ThrowAsync<IoTException>()).Which;
         failure.Code.Should().Be(ErrorCode.DeadlineExceeded);
         failure.Message.Should().Contain("1200 ms passed before the request finished", "the gateway's own answer arrives within the Sdk's grace");
+        failure.IsRemote.Should().BeTrue("the gateway itself answered DEADLINE_EXCEEDED");
 
         await Deadline.UntilAsync(() => Task.FromResult(env.Logs.Count(LogEvents.RequestFailed, e => e.Value("Code") == "DEADLINE_EXCEEDED") == 1), "gateway cancels at 1.2 s");
         target.AppliedWrites.Should().Be(0);

@@ -89,5 +89,5 @@ public class HubQueryTests
 
     [Fact]
     public void Every_hub_query_type_of_the_contract_has_a_handler() =>
-        HubQueryTable.CreateDefault().Names.Should().BeEquivalentTo(WireName<HubQueryType>.All);
+        HubQueryHandlers.CreateDefault().Keys.Select(k => k.Name).Should().BeEquivalentTo(WireName<HubQueryType>.All);
 }

@@ -80,8 +80,8 @@ public class LoadTests(ITestOutputHelper output)
             async (d, ct) =>
             {
                 var station = requester.GetStation(d.Station);
-                await station.ConnectDeviceAsync(d.Device, ct);
-                await requester.GetDevice(d.Station, d.Device).EnableNotificationsAsync("counter", ct);
+                await station.ConnectDeviceAsync(d.Device, cancellationToken: ct);
+                await requester.GetDevice(d.Station, d.Device).EnableNotificationsAsync("counter", cancellationToken: ct);
                 Interlocked.Add(ref setupRequests, 2);
             });
         output.WriteLine($"{all.Length} devices on {Gateways} gateways connected and notifying ({setupRequests} requests) in {setup.Elapsed.TotalSeconds:0.0} s");

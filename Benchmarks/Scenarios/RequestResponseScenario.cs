@@ -40,7 +40,7 @@ public sealed class RequestResponseScenario : IScenario
 
             var devices = Enumerable.Range(1, Devices).Select(i => hub.GetDevice(Station, $"dev-{i:D4}")).ToArray();
             var echoTopics = Enumerable.Range(1, Devices).Select(i => $"iot/v1/stations/echo/devices/dev-{i:D4}/requests/READ_VALUE").ToArray();
-            Func<int, Task> sdkCall = async slot => await devices[slot % Devices].ReadValueAsync("temperature", cancellationToken);
+            Func<int, Task> sdkCall = async slot => await devices[slot % Devices].ReadValueAsync("temperature", cancellationToken: cancellationToken);
             Func<int, Task> bareCall = slot => bare.RequestAsync(echoTopics[slot % Devices], ReadBody, Timeout, cancellationToken);
 
             // Warm both paths (JIT, pools, the broker's topic caches) before anything is measured.

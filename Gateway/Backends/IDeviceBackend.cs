@@ -5,7 +5,7 @@ namespace MqttIoT.Gateway.Backends;
 /// <summary>A device held by a station: every operation of the seed's <c>IoTDeviceBackend</c>.</summary>
 public interface IDeviceBackend
 {
-    /// <summary>The device id, unique across the system.</summary>
+    /// <summary>The device id, unique within its station (two stations may each hold a device of the same id).</summary>
     string Id { get; }
 
     /// <summary>Current props; cheap, from memory.</summary>

@@ -9,7 +9,7 @@ namespace MqttIoT.Gateway.Backends;
 /// </summary>
 public interface IStationBackend : IAsyncDisposable
 {
-    /// <summary>The station id, unique across the system.</summary>
+    /// <summary>The station id: unique across the system, since it names the station's topic subtree.</summary>
     string Id { get; }
 
     /// <summary>Current props; cheap, from memory.</summary>

@@ -105,12 +105,18 @@ internal sealed partial class StatePublisher : IBackendEventSink
         Interlocked.Exchange(ref _connected, NewSignal()).TrySetResult();
     }
 
-    /// <summary>Marks the station and its connected devices offline (graceful shutdown) and waits until it is sent.</summary>
+    /// <summary>Marks the station and its connected devices offline, the devices' props not connected (graceful shutdown), and waits until it is sent.</summary>
     public async Task PublishOfflineAsync(CancellationToken cancellationToken)
     {
         await DrainAsync().ConfigureAwait(false);
         foreach (var device in _station.GetConnectedDevices())
+        {
+            // No one holds the device once the gateway is gone (a backend lets it go when disposed, after this): its
+            // retained props say so, as its availability does.
+            var props = JsonSerializer.SerializeToUtf8Bytes(device.GetProps() with { Connected = false }, ContractJson.Default.DeviceProps);
+            await PublishRetainedAsync(_topics.DeviceProps(_station.Id, device.Id), props, force: false, cancellationToken).ConfigureAwait(false);
             await PublishRetainedAsync(_topics.DeviceAvailability(_station.Id, device.Id), "offline"u8.ToArray(), force: false, cancellationToken).ConfigureAwait(false);
+        }
         await PublishRetainedAsync(_topics.StationAvailability(_station.Id), "offline"u8.ToArray(), force: true, cancellationToken).ConfigureAwait(false);
         await DrainAsync().ConfigureAwait(false);
     }
@@ -257,7 +263,7 @@ internal sealed partial class StatePublisher : IBackendEventSink
         var props = JsonSerializer.SerializeToUtf8Bytes(_station.GetProps(), ContractJson.Default.StationProps);
         var changed = await PublishRetainedAsync(_topics.StationProps(_station.Id), props, force, cancellationToken).ConfigureAwait(false);
         if (changed) await PublishPropsChangedAsync(_topics.StationEvent(_station.Id, StationEventType.PropsChanged),
-            WireName<StationEventType>.Of(StationEventType.PropsChanged), null, cancellationToken).ConfigureAwait(false);
+            WireName<StationEventType>.Of(StationEventType.PropsChanged), null, props, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task PublishDeviceAsync(IDeviceBackend device, bool force, CancellationToken cancellationToken)
@@ -267,7 +273,7 @@ internal sealed partial class StatePublisher : IBackendEventSink
         var changed = await PublishRetainedAsync(_topics.DeviceProps(_station.Id, device.Id), json, force, cancellationToken).ConfigureAwait(false);
         await PublishRetainedAsync(_topics.DeviceAvailability(_station.Id, device.Id), props.Connected ? "online"u8.ToArray() : "offline"u8.ToArray(), force, cancellationToken).ConfigureAwait(false);
         if (changed) await PublishPropsChangedAsync(_topics.DeviceEvent(_station.Id, device.Id, DeviceEventType.PropsChanged),
-            WireName<DeviceEventType>.Of(DeviceEventType.PropsChanged), device.Id, cancellationToken).ConfigureAwait(false);
+            WireName<DeviceEventType>.Of(DeviceEventType.PropsChanged), device.Id, json, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task ClearDeviceAsync(string device, CancellationToken cancellationToken)
@@ -293,9 +299,14 @@ internal sealed partial class StatePublisher : IBackendEventSink
         return had && !same;
     }
 
-    private Task PublishPropsChangedAsync(string topic, string type, string? device, CancellationToken cancellationToken)
+    /// <summary>PROPS_CHANGED with the new props as its data, so a reader of events alone sees what they are now.</summary>
+    private Task PublishPropsChangedAsync(string topic, string type, string? device, byte[] props, CancellationToken cancellationToken)
     {
-        var message = new EventMessage { Type = type, Station = _station.Id, Device = device, Timestamp = _time.GetUtcNow() };
+        var message = new EventMessage
+        {
+            Type = type, Station = _station.Id, Device = device, Timestamp = _time.GetUtcNow(),
+            Data = System.Text.Json.Nodes.JsonNode.Parse(props)!.AsObject(),
+        };
         return PublishAsync(new MqttApplicationMessageBuilder().WithTopic(topic)
             .WithPayload(JsonSerializer.SerializeToUtf8Bytes(message, ContractJson.Default.EventMessage)).WithContentType(Wire.JsonContentType)
             .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build(), cancellationToken);

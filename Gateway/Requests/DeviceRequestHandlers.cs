@@ -1,3 +1,4 @@
+using MqttIoT.Protocol.Requests;
 using MqttIoT.Sdk.Contract;
 
 namespace MqttIoT.Gateway.Requests;
@@ -5,7 +6,7 @@ namespace MqttIoT.Gateway.Requests;
 /// <summary>Handlers of the device requests. The dispatcher runs them one at a time per device.</summary>
 internal static class DeviceRequestHandlers
 {
-    public static void Register(HandlerTable table) => table
+    public static void Register(HandlerTable<RequestContext> table) => table
         .Map(DeviceRequestType.Reset, (c, ct) => StationRequestHandlers.Done(c.Device.ResetAsync(ct)))
         .Map(DeviceRequestType.Disconnect, (c, ct) => StationRequestHandlers.Done(c.Device.DisconnectAsync(ct)))
         .Map(DeviceRequestType.StartNotify, (c, ct) => StationRequestHandlers.Done(c.Device.EnableNotificationsAsync(c.RequireKey(), ct)))

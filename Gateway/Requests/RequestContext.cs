@@ -6,13 +6,16 @@ using MqttIoT.Sdk.Contract;
 namespace MqttIoT.Gateway.Requests;
 
 /// <summary>Everything a handler needs: the station, the addressed device (for device requests) and the body.</summary>
-public sealed class RequestContext(IStationBackend station, IDeviceBackend? device, RequestBody body)
+public sealed class RequestContext(IStationBackend station, IDeviceBackend? device, RequestBody body, string? turnOf = null)
 {
     /// <summary>The station this gateway hosts.</summary>
     public IStationBackend Station { get; } = station;
 
     /// <summary>The body of the request.</summary>
     public RequestBody Body { get; } = body;
+
+    /// <summary>The device id whose turn the request takes (one operation per device at a time), or null.</summary>
+    public string? TurnOf { get; } = turnOf;
 
     /// <summary>The device a device request is addressed to.</summary>
     public IDeviceBackend Device => device ?? throw new InvalidOperationException("not a device request");

@@ -1,4 +1,5 @@
 using MqttIoT.Gateway.Backends;
+using MqttIoT.Protocol.Requests;
 using MqttIoT.Sdk.Contract;
 
 namespace MqttIoT.Gateway.Requests;
@@ -6,7 +7,7 @@ namespace MqttIoT.Gateway.Requests;
 /// <summary>Handlers of the station queries; they read backend state from memory and change nothing.</summary>
 internal static class StationQueryHandlers
 {
-    public static void Register(HandlerTable table) => table
+    public static void Register(HandlerTable<RequestContext> table) => table
         .Map(StationQueryType.GetProps, (c, _) => Result(HandlerResult.Of(c.Station.GetProps(), ContractJson.Default.StationProps)))
         .Map(StationQueryType.GetKnownDevices, (c, _) => Props(c.Station.GetKnownDevices()))
         .Map(StationQueryType.GetConnectedDevices, (c, _) => Props(c.Station.GetConnectedDevices()))

@@ -1,3 +1,4 @@
+using MqttIoT.Protocol.Requests;
 using MqttIoT.Sdk.Contract;
 
 namespace MqttIoT.Gateway.Requests;
@@ -5,7 +6,7 @@ namespace MqttIoT.Gateway.Requests;
 /// <summary>Handlers of the station requests.</summary>
 internal static class StationRequestHandlers
 {
-    public static void Register(HandlerTable table) => table
+    public static void Register(HandlerTable<RequestContext> table) => table
         .Map(StationRequestType.Start, (c, ct) => Done(c.Station.StartAsync(ct)))
         .Map(StationRequestType.Stop, (c, ct) => Done(c.Station.StopAsync(ct)))
         .Map(StationRequestType.Connect, (c, ct) => Done(c.Station.ConnectAsync(c.RequireKnownDevice().Id, ct)))

@@ -1,5 +1,6 @@
 using MqttIoT.Hub.Filtering;
 using MqttIoT.Hub.Index;
+using MqttIoT.Protocol.Requests;
 using MqttIoT.Sdk;
 using MqttIoT.Sdk.Contract;
 
@@ -8,13 +9,19 @@ namespace MqttIoT.Hub.Queries;
 /// <summary>The six hub queries of the seed, each a few lines over <see cref="QueryEngine"/>.</summary>
 internal static class HubQueryHandlers
 {
-    public static void Register(HubQueryTable table) => table
-        .Map(HubQueryType.ListStations, c => List(c, devices: false))
-        .Map(HubQueryType.ListDevices, c => List(c, devices: true))
-        .Map(HubQueryType.GetStation, GetStation)
-        .Map(HubQueryType.GetDevice, GetDevice)
-        .Map(HubQueryType.FindStations, c => Find(c, devices: false))
-        .Map(HubQueryType.FindDevices, c => Find(c, devices: true));
+    /// <summary>A frozen table with every hub query registered.</summary>
+    public static HandlerTable<HubQueryContext> CreateDefault() => new HandlerTable<HubQueryContext>()
+        .Map(HubQueryType.ListStations, Sync(c => List(c, devices: false)))
+        .Map(HubQueryType.ListDevices, Sync(c => List(c, devices: true)))
+        .Map(HubQueryType.GetStation, Sync(GetStation))
+        .Map(HubQueryType.GetDevice, Sync(GetDevice))
+        .Map(HubQueryType.FindStations, Sync(c => Find(c, devices: false)))
+        .Map(HubQueryType.FindDevices, Sync(c => Find(c, devices: true)))
+        .Freeze();
+
+    /// <summary>A query answered from memory: it runs at once on the pipeline's worker and returns its JSON.</summary>
+    private static RequestHandler<HubQueryContext> Sync(Func<HubQueryContext, RawJson> query) =>
+        (c, _) => Task.FromResult(HandlerResult.Of(query(c), HubJson.Default.RawJson));
 
     private static RawJson List(HubQueryContext c, bool devices)
     {

@@ -3,7 +3,6 @@ using Microsoft.Extensions.Logging;
 using MqttIoT.Gateway.Backends.Ble.BlueZ;
 using MqttIoT.Sdk;
 using MqttIoT.Sdk.Contract;
-using Tmds.DBus;
 
 namespace MqttIoT.Gateway.Backends.Ble;
 
@@ -11,12 +10,13 @@ namespace MqttIoT.Gateway.Backends.Ble;
 /// A BLE peripheral, one BlueZ <c>org.bluez.Device1</c> object. Its keys are its GATT characteristics, named by
 /// UUID or, for UUIDs the SIG assigned, by a friendly name (<see cref="GattNames"/>). One GATT operation runs at
 /// a time per device. When the link drops, the device reconnects by itself (if configured) and turns the
-/// notifications that were on back on.
+/// notifications that were on back on. The device owns BlueZ's properties of the object and the GATT lock; its link
+/// is supervised by <see cref="BleConnection"/>, its keys kept by <see cref="BleKeys"/>, its notifications by
+/// <see cref="BleNotifications"/>.
 /// </summary>
 public sealed partial class BleDevice : IDeviceBackend
 {
     private static readonly Dictionary<string, object> NoOptions = new(StringComparer.Ordinal);
-    private static readonly TimeSpan DisconnectWait = TimeSpan.FromSeconds(5);
 
     private readonly BleStation _station;
     private readonly IDevice1 _proxy;
@@ -24,16 +24,10 @@ public sealed partial class BleDevice : IDeviceBackend
     private readonly SemaphoreSlim _gatt = new(1, 1);
     private readonly Lock _lock = new();
     private readonly Dictionary<string, object> _props;
-    private readonly HashSet<string> _wantNotify = new(StringComparer.Ordinal);
     private readonly HashSet<string> _signalled = new(StringComparer.Ordinal);
-    private Dictionary<string, BleCharacteristic> _characteristics = new(StringComparer.Ordinal);
-    private IReadOnlyList<string> _keys = [];
-    private TaskCompletionSource _readyTcs = NewReady();
-    private CancellationTokenSource? _reconnect;
-    private bool _ready;
-    private bool _connecting;
-    private bool _requestedDisconnect;
-    private bool _notificationsRestored = true;
+    private readonly BleKeys _keys = new();
+    private readonly BleConnection _connection;
+    private readonly BleNotifications _notifications;
 
     internal BleDevice(BleStation station, string path, IDictionary<string, object> props, IDevice1 proxy, ILogger logger)
     {
@@ -44,6 +38,8 @@ public sealed partial class BleDevice : IDeviceBackend
         _props = new Dictionary<string, object>(props, StringComparer.Ordinal);
         Address = BlueZValues.String(props, "Address") ?? path[(path.LastIndexOf("dev_", StringComparison.Ordinal) + 4)..].Replace('_', ':');
         Id = $"{station.Id}-{Address}";
+        _connection = new BleConnection(this, station, proxy, _gatt, ct => _notifications!.RestoreAsync(ct), logger);
+        _notifications = new BleNotifications(this, station, _keys, () => _connection.IsReady, logger);
     }
 
     /// <inheritdoc />
@@ -56,10 +52,7 @@ public sealed partial class BleDevice : IDeviceBackend
     public string Path { get; }
 
     /// <summary>Whether the link is up and the GATT services are resolved.</summary>
-    public bool IsReady
-    {
-        get { lock (_lock) return _ready; }
-    }
+    public bool IsReady => _connection.IsReady;
 
     /// <summary>Whether the station reported the device (it matched the discovery filter).</summary>
     internal bool Known { get; set; }
@@ -71,42 +64,41 @@ public sealed partial class BleDevice : IDeviceBackend
         get { lock (_lock) return BlueZValues.String(_props, "Name") ?? BlueZValues.String(_props, "Alias"); }
     }
 
+    internal bool IsLinkUp
+    {
+        get { lock (_lock) return BlueZValues.Bool(_props, "Connected"); }
+    }
+
     /// <inheritdoc />
     public DeviceProps GetProps()
     {
+        var model = _station.ModelOf(this);
+        var characteristics = _keys.Uuids();
         lock (_lock)
         {
             var attributes = BlueZValues.Advertisement(_props);
             attributes["path"] = Path;
             attributes["paired"] = BlueZValues.Bool(_props, "Paired");
             attributes["servicesResolved"] = BlueZValues.Bool(_props, "ServicesResolved");
-            if (_station.ModelOf(this) is { } model) attributes["model"] = model.Name;
-            if (_characteristics.Count > 0)
-            {
-                var uuids = new JsonObject();
-                foreach (var c in _characteristics.Values) uuids[c.Key] = c.Uuid;
-                attributes["characteristics"] = uuids;
-            }
+            if (model is not null) attributes["model"] = model.Name;
+            if (characteristics is not null) attributes["characteristics"] = characteristics;
             return new DeviceProps
             {
                 Id = Id, Station = _station.Id, Name = BlueZValues.String(_props, "Name") ?? BlueZValues.String(_props, "Alias"),
-                Connected = _ready, Keys = _keys, Attributes = attributes,
+                Connected = _connection.IsReady, Keys = _keys.Keys, Attributes = attributes,
             };
         }
     }
 
     /// <inheritdoc />
-    public IReadOnlyList<string> GetKeys()
-    {
-        lock (_lock) return _keys;
-    }
+    public IReadOnlyList<string> GetKeys() => _keys.Keys;
 
     /// <summary>Connects and waits until the services are resolved, then turns notifications that were on back on.</summary>
     public async Task ConnectAsync(CancellationToken cancellationToken)
     {
         CancelReconnect();
         await _gatt.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try { await ConnectLockedAsync(cancellationToken).ConfigureAwait(false); }
+        try { await _connection.ConnectLockedAsync(cancellationToken).ConfigureAwait(false); }
         finally { _gatt.Release(); }
     }
 
@@ -117,15 +109,12 @@ public sealed partial class BleDevice : IDeviceBackend
         await _gatt.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            lock (_lock)
-            {
-                _requestedDisconnect = true;
-                _wantNotify.Clear();
-                if (!BlueZValues.Bool(_props, "Connected") && !_ready) return;
-            }
+            _connection.RequestDisconnect();
+            _notifications.Clear();
+            if (!IsLinkUp && !IsReady) return;
             try
             {
-                await _station.CallAsync($"disconnect '{Id}'", () => _proxy.DisconnectAsync(), cancellationToken).ConfigureAwait(false);
+                await _station.Calls.CallAsync($"disconnect '{Id}'", () => _proxy.DisconnectAsync(), cancellationToken).ConfigureAwait(false);
             }
             catch (IoTException e) when (e.Code == ErrorCode.NotConnected) { }
             // BlueZ's signals follow; the device is disconnected now, whatever their order against the reply.
@@ -145,7 +134,7 @@ public sealed partial class BleDevice : IDeviceBackend
         GattAsync(key, c =>
         {
             if (!c.CanRead) throw new IoTException(ErrorCode.Unsupported, $"key '{c.Key}' of '{Id}' cannot be read");
-            return _station.CallAsync($"read '{c.Key}' of '{Id}'", () => c.Proxy.ReadValueAsync(NoOptions), cancellationToken);
+            return _station.Calls.CallAsync($"read '{c.Key}' of '{Id}'", () => c.Proxy.ReadValueAsync(NoOptions), cancellationToken);
         }, cancellationToken);
 
     /// <inheritdoc />
@@ -161,15 +150,7 @@ public sealed partial class BleDevice : IDeviceBackend
     {
         var started = await GattAsync(key, async c =>
         {
-            // Wanted before StartNotify: a device may notify at once, and its Value signal can come before the reply.
-            bool added;
-            lock (_lock) added = _wantNotify.Add(c.Key);
-            try { await StartNotifyAsync(c, cancellationToken).ConfigureAwait(false); }
-            catch
-            {
-                if (added) lock (_lock) _wantNotify.Remove(c.Key);
-                throw;
-            }
+            await _notifications.EnableAsync(c, cancellationToken).ConfigureAwait(false);
             return c.Key;
         }, cancellationToken).ConfigureAwait(false);
         _station.Sink?.OnDeviceEvent(Id, DeviceEventType.NotifyStarted, started);
@@ -178,21 +159,8 @@ public sealed partial class BleDevice : IDeviceBackend
     /// <inheritdoc />
     public async Task DisableNotificationsAsync(string key, CancellationToken cancellationToken)
     {
-        var stopped = await GattAsync(key, async c =>
-        {
-            bool wanted;
-            lock (_lock) wanted = _wantNotify.Remove(c.Key);
-            if (!wanted && !c.Notifying) return null;
-            try
-            {
-                await _station.CallAsync($"stop notify '{c.Key}' of '{Id}'", () => c.Proxy.StopNotifyAsync(), cancellationToken).ConfigureAwait(false);
-            }
-            catch (IoTException e) when (e.InnerException is DBusException { ErrorName: BlueZNames.ErrorFailed })
-            {
-                // "No notify session started": this client has none, which is what was asked.
-            }
-            return c.Key;
-        }, cancellationToken).ConfigureAwait(false);
+        var stopped = await GattAsync(key, async c => await _notifications.DisableAsync(c, cancellationToken).ConfigureAwait(false) ? c.Key : null,
+            cancellationToken).ConfigureAwait(false);
         if (stopped is not null) _station.Sink?.OnDeviceEvent(Id, DeviceEventType.NotifyStopped, stopped);
     }
 
@@ -207,7 +175,7 @@ public sealed partial class BleDevice : IDeviceBackend
         {
             // Disconnected, the characteristics are gone: that is NOT_CONNECTED, not a device without the characteristic.
             RequireReady();
-            var c = FindByUuid(uuid) ?? throw new IoTException(ErrorCode.Unsupported, $"'{Id}' has no reset characteristic {uuid}");
+            var c = _keys.FindByUuid(uuid) ?? throw new IoTException(ErrorCode.Unsupported, $"'{Id}' has no reset characteristic {uuid}");
             await WriteAsync(c, [.. model.ResetValue], withResponse: c.CanWrite, cancellationToken).ConfigureAwait(false);
             return true;
         }, cancellationToken);
@@ -219,8 +187,8 @@ public sealed partial class BleDevice : IDeviceBackend
     /// </summary>
     internal void ApplyProps(IEnumerable<KeyValuePair<string, object>> changed, IEnumerable<string> invalidated, bool snapshot = false)
     {
-        bool becameReady = false, lost = false, linkDown = false, restore = false, reconnect = false;
-        TaskCompletionSource? failWaiters = null;
+        LinkChange link;
+        bool restore = false;
         lock (_lock)
         {
             bool wasConnected = BlueZValues.Bool(_props, "Connected");
@@ -236,97 +204,36 @@ public sealed partial class BleDevice : IDeviceBackend
                 _signalled.Add(name);
             }
             bool connected = BlueZValues.Bool(_props, "Connected");
-            bool ready = connected && BlueZValues.Bool(_props, "ServicesResolved");
-            if (ready && !_ready)
-            {
-                _ready = becameReady = true;
-                restore = !_connecting && _wantNotify.Count > 0;
-                _notificationsRestored = _wantNotify.Count == 0;
-            }
-            else if (!ready && _ready)
-            {
-                _ready = false;
-                lost = true;
-                foreach (var c in _characteristics.Values) c.ValueWatch?.Dispose();
-                _characteristics = new(StringComparer.Ordinal);
-                _readyTcs = NewReady();
-                reconnect = !_requestedDisconnect;
-            }
-            if (wasConnected && !connected && _connecting && !_readyTcs.Task.IsCompleted)
-            {
-                // The link went down while services were being resolved: the waiting CONNECT fails now, not at its timeout.
-                linkDown = true;
-                failWaiters = _readyTcs;
-                _readyTcs = NewReady();
-            }
+            link = _connection.Update(wasConnected, connected, connected && BlueZValues.Bool(_props, "ServicesResolved"));
+            if (link.BecameReady) restore = _notifications.OnReady(link.WasConnecting);
+            if (link.Lost) _keys.Drop();
         }
-        if (becameReady)
+        if (link.BecameReady)
         {
-            // Read outside our lock: the station's lock is taken before a device's elsewhere (props, discovery).
+            // Read outside our lock: the station's parts take their locks before a device's elsewhere (props, discovery).
             var found = _station.CharacteristicsOf(Path);
-            TaskCompletionSource ready;
-            lock (_lock)
-            {
-                if (_ready) SetCharacteristics(found);
-                ready = _readyTcs;
-            }
-            ready.TrySetResult();
+            lock (_lock) if (_connection.IsReady) _keys.Set(found);
+            _connection.CompleteReady();
             _station.Sink?.OnDeviceEvent(Id, DeviceEventType.Connected);
             _station.Sink?.OnStationEvent(StationEventType.DeviceConnected, Id);
             LogConnected(Id, GetKeys().Count);
-            if (restore) _station.Track($"restore notifications of '{Id}'", ct => LockedAsync(() => RestoreNotificationsLockedAsync(ct), ct));
+            if (restore) _station.Track($"restore notifications of '{Id}'", ct => LockedAsync(() => _notifications.RestoreAsync(ct), ct));
         }
-        if (lost)
+        if (link.Lost)
         {
+            // The reconnect is started before the line is logged: whoever reads the line knows whether one runs.
+            if (link.Reconnect) _station.OnLinkLost(this);
             _station.Sink?.OnDeviceEvent(Id, DeviceEventType.Disconnected);
             _station.Sink?.OnStationEvent(StationEventType.DeviceDisconnected, Id);
-            LogDisconnected(Id, reconnect ? "dropped" : "on request");
-            if (reconnect) _station.OnLinkLost(this);
+            LogDisconnected(Id, link.Reconnect ? "dropped" : "on request");
         }
-        if (linkDown) failWaiters!.TrySetException(new IoTException(ErrorCode.BackendFailure, $"'{Id}' dropped the link while its services were being resolved"));
+        link.FailWaiters?.TrySetException(new IoTException(ErrorCode.BackendFailure, $"'{Id}' dropped the link while its services were being resolved"));
     }
 
-    /// <summary>Reconnects after a drop, with growing pauses, until it works, is no longer wanted, or the attempts run out.</summary>
-    internal async Task ReconnectAsync(BleStationOptions options, TimeProvider time, CancellationToken stopping)
-    {
-        using var reconnect = CancellationTokenSource.CreateLinkedTokenSource(stopping);
-        lock (_lock)
-        {
-            _reconnect?.Cancel();
-            _reconnect = reconnect;
-        }
-        try
-        {
-            var delay = options.ReconnectDelay;
-            for (int attempt = 1; attempt <= options.ReconnectAttempts; attempt++)
-            {
-                await Task.Delay(delay, time, reconnect.Token).ConfigureAwait(false);
-                await _gatt.WaitAsync(reconnect.Token).ConfigureAwait(false);
-                try
-                {
-                    lock (_lock) if (_requestedDisconnect) return;
-                    if (!_station.IsStarted) return;
-                    await ConnectLockedAsync(reconnect.Token).ConfigureAwait(false);
-                    LogReconnected(Id, attempt);
-                    return;
-                }
-                catch (IoTException e) { LogReconnectFailed(Id, attempt, options.ReconnectAttempts, e.Message); }
-                finally { _gatt.Release(); }
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(30).Ticks));
-            }
-            LogReconnectGaveUp(Id, options.ReconnectAttempts);
-        }
-        catch (OperationCanceledException) when (reconnect.IsCancellationRequested) { }
-        finally
-        {
-            lock (_lock) if (_reconnect == reconnect) _reconnect = null;
-        }
-    }
+    /// <summary>Reconnects after a drop (see <see cref="BleConnection.ReconnectAsync"/>).</summary>
+    internal Task ReconnectAsync(CancellationToken stopping) => _connection.ReconnectAsync(stopping);
 
-    internal void CancelReconnect()
-    {
-        lock (_lock) _reconnect?.Cancel();
-    }
+    internal void CancelReconnect() => _connection.CancelReconnect();
 
     internal bool MatchesFilter(BleDiscoveryFilter filter)
     {
@@ -337,11 +244,6 @@ public sealed partial class BleDevice : IDeviceBackend
             var rssi = BlueZValues.Bool(_props, "Connected") ? filter.RssiThreshold : BlueZValues.Int16(_props, "RSSI");
             return filter.Matches(Address, BlueZValues.String(_props, "Name"), rssi, uuids);
         }
-    }
-
-    internal bool IsLinkUp
-    {
-        get { lock (_lock) return BlueZValues.Bool(_props, "Connected"); }
     }
 
     internal JsonObject Advertisement()
@@ -357,123 +259,7 @@ public sealed partial class BleDevice : IDeviceBackend
     internal void DisposeWatches()
     {
         PropsWatch?.Dispose();
-        lock (_lock) foreach (var c in _characteristics.Values) c.ValueWatch?.Dispose();
-    }
-
-    private async Task ConnectLockedAsync(CancellationToken cancellationToken)
-    {
-        Task ready;
-        lock (_lock)
-        {
-            _requestedDisconnect = false;
-            ready = _readyTcs.Task;
-            if (_ready)
-            {
-                ready = Task.CompletedTask;
-            }
-            _connecting = true;
-        }
-        var options = _station.Options;
-        using var timeout = new CancellationTokenSource(options.ConnectTimeout, _station.Time);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
-        try
-        {
-            if (!ready.IsCompleted)
-            {
-                for (int attempt = 1; ; attempt++)
-                {
-                    try
-                    {
-                        await _station.CallAsync($"connect '{Id}'", () => _proxy.ConnectAsync(), linked.Token).ConfigureAwait(false);
-                        break;
-                    }
-                    catch (IoTException e) when (e.InnerException is DBusException { ErrorName: BlueZNames.ErrorAlreadyConnected }) { break; }
-                    catch (IoTException e) when (e.Code == ErrorCode.BackendFailure && attempt < options.ConnectAttempts)
-                    {
-                        LogConnectRetry(Id, attempt, e.Message);
-                    }
-                }
-                await ready.WaitAsync(linked.Token).ConfigureAwait(false);
-            }
-            await RestoreNotificationsLockedAsync(linked.Token).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is OperationCanceledException or IoTException)
-        {
-            if (!IsReady) await AbandonConnectAsync().ConfigureAwait(false);
-            if (e is OperationCanceledException && timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
-                throw new IoTException(ErrorCode.BackendFailure,
-                    $"'{Id}' did not connect and resolve its GATT services within {options.ConnectTimeout.TotalSeconds:0.#} s", e);
-            throw;
-        }
-        finally
-        {
-            lock (_lock) _connecting = false;
-        }
-    }
-
-    /// <summary>Cancels a connection that did not complete, so BlueZ does not keep trying behind our back.</summary>
-    private async Task AbandonConnectAsync()
-    {
-        try { await _proxy.DisconnectAsync().WaitAsync(DisconnectWait, _station.Time).ConfigureAwait(false); }
-        catch (Exception e) when (e is DBusException or TimeoutException or DisconnectedException) { }
-    }
-
-    /// <summary>Turns back on, after a reconnect, the notifications that were on; each gets NOTIFY_STARTED with reason "reconnect".</summary>
-    private async Task<bool> RestoreNotificationsLockedAsync(CancellationToken cancellationToken)
-    {
-        string[] keys;
-        lock (_lock)
-        {
-            if (_notificationsRestored || !_ready) return false;
-            keys = [.. _wantNotify];
-        }
-        foreach (var key in keys)
-        {
-            BleCharacteristic? c;
-            lock (_lock) _characteristics.TryGetValue(key, out c);
-            if (c is null)
-            {
-                lock (_lock) _wantNotify.Remove(key);
-                LogNotifyKeyGone(Id, key);
-                _station.Sink?.OnDeviceEvent(Id, DeviceEventType.NotifyStopped, key, new JsonObject { ["reason"] = "gone after reconnect" });
-                continue;
-            }
-            await StartNotifyAsync(c, cancellationToken).ConfigureAwait(false);
-            _station.Sink?.OnDeviceEvent(Id, DeviceEventType.NotifyStarted, key, new JsonObject { ["reason"] = "reconnect" });
-        }
-        lock (_lock) _notificationsRestored = true;
-        LogNotificationsRestored(Id, keys.Length);
-        return true;
-    }
-
-    private async Task StartNotifyAsync(BleCharacteristic c, CancellationToken cancellationToken)
-    {
-        if (!c.CanNotify) throw new IoTException(ErrorCode.Unsupported, $"key '{c.Key}' of '{Id}' does not notify");
-        // Watch before StartNotify, so no notification falls between the two.
-        c.ValueWatch ??= await _station.CallAsync($"watch '{c.Key}' of '{Id}'", () => c.Proxy.WatchPropertiesAsync(ch => OnCharacteristicChanged(c, ch)),
-            cancellationToken).ConfigureAwait(false);
-        await _station.CallAsync($"start notify '{c.Key}' of '{Id}'", async () =>
-        {
-            try { await c.Proxy.StartNotifyAsync().ConfigureAwait(false); }
-            // BlueZ answers InProgress when this client already has a notify session: that is success.
-            catch (DBusException e) when (BlueZErrors.IsInProgress(e) && c.Notifying) { }
-            return true;
-        }, cancellationToken).ConfigureAwait(false);
-        c.Notifying = true;
-    }
-
-    private void OnCharacteristicChanged(BleCharacteristic c, PropertyChanges changes)
-    {
-        foreach (var (name, value) in changes.Changed)
-        {
-            if (name == "Notifying" && value is bool on) c.Notifying = on;
-            else if (name == "Value" && value is byte[] bytes)
-            {
-                bool wanted;
-                lock (_lock) wanted = _ready && _wantNotify.Contains(c.Key);
-                if (wanted) _station.Sink?.OnNotified(Id, c.Key, bytes);
-            }
-        }
+        _keys.DisposeWatches();
     }
 
     private Task WriteAsync(BleCharacteristic c, byte[] value, bool withResponse, CancellationToken cancellationToken)
@@ -481,7 +267,7 @@ public sealed partial class BleDevice : IDeviceBackend
         if (withResponse ? !c.CanWrite : !c.CanWriteWithoutResponse)
             throw new IoTException(ErrorCode.Unsupported, $"key '{c.Key}' of '{Id}' cannot be written {(withResponse ? "with" : "without")} response");
         var options = new Dictionary<string, object>(StringComparer.Ordinal) { ["type"] = withResponse ? "request" : "command" };
-        return _station.CallAsync($"write '{c.Key}' of '{Id}'", () => c.Proxy.WriteValueAsync(value, options), cancellationToken);
+        return _station.Calls.CallAsync($"write '{c.Key}' of '{Id}'", () => c.Proxy.WriteValueAsync(value, options), cancellationToken);
     }
 
     private async Task<TimeReply> WriteClockAsync(bool sync, CancellationToken cancellationToken)
@@ -489,7 +275,7 @@ public sealed partial class BleDevice : IDeviceBackend
         var reply = await LockedAsync(async () =>
         {
             RequireReady();
-            var c = FindByUuid(GattNames.CurrentTime, GattNames.CurrentTimeService)
+            var c = _keys.FindByUuid(GattNames.CurrentTime, GattNames.CurrentTimeService)
                 ?? throw new IoTException(ErrorCode.Unsupported, $"'{Id}' has no Current Time Service (0x1805, characteristic 0x2A2B)");
             if (!c.CanWrite) throw new IoTException(ErrorCode.Unsupported, $"the Current Time of '{Id}' cannot be written");
             if (sync && !c.CanRead) throw new IoTException(ErrorCode.Unsupported, $"the Current Time of '{Id}' cannot be read to compare it");
@@ -498,7 +284,7 @@ public sealed partial class BleDevice : IDeviceBackend
             if (c.CanRead)
             {
                 var before = _station.Time.GetUtcNow();
-                var bytes = await _station.CallAsync($"read the clock of '{Id}'", () => c.Proxy.ReadValueAsync(NoOptions), cancellationToken).ConfigureAwait(false);
+                var bytes = await _station.Calls.CallAsync($"read the clock of '{Id}'", () => c.Proxy.ReadValueAsync(NoOptions), cancellationToken).ConfigureAwait(false);
                 // The device read its clock about halfway through the round trip.
                 var midway = before + (_station.Time.GetUtcNow() - before) / 2;
                 if (CurrentTime.Decode(bytes, zone) is { } deviceTime) offset = (deviceTime - midway).TotalMilliseconds;
@@ -518,7 +304,7 @@ public sealed partial class BleDevice : IDeviceBackend
         LockedAsync(() =>
         {
             RequireReady(key);
-            return operation(RequireKey(key));
+            return operation(_keys.Find(key) ?? throw new IoTException(ErrorCode.UnknownKey, $"device '{Id}' has no key '{key}'"));
         }, cancellationToken);
 
     private async Task<T> LockedAsync<T>(Func<Task<T>> operation, CancellationToken cancellationToken)
@@ -528,76 +314,21 @@ public sealed partial class BleDevice : IDeviceBackend
         finally { _gatt.Release(); }
     }
 
-    private void RequireReady(string? key = null)
-    {
-        lock (_lock)
-        {
-            if (_ready) return;
-            if (key is not null && _keys.Count > 0 && !_keys.Contains(key) && FindKeyByUuid(key) is null)
-                throw new IoTException(ErrorCode.UnknownKey, $"device '{Id}' has no key '{key}'");
-        }
-        throw new IoTException(ErrorCode.NotConnected, $"device '{Id}' is not connected");
-    }
-
-    private BleCharacteristic RequireKey(string key)
-    {
-        lock (_lock)
-        {
-            if (_characteristics.TryGetValue(key, out var c)) return c;
-            if (FindKeyByUuid(key) is { } byUuid) return _characteristics[byUuid];
-        }
-        throw new IoTException(ErrorCode.UnknownKey, $"device '{Id}' has no key '{key}'");
-    }
-
-    /// <summary>A key may also be given as its characteristic's UUID (16-bit or 128-bit).</summary>
-    private string? FindKeyByUuid(string key) =>
-        GattNames.TryParseUuid(key, out var uuid) ? _characteristics.Values.FirstOrDefault(c => c.Uuid == uuid)?.Key : null;
-
-    private BleCharacteristic? FindByUuid(string uuid, string? serviceUuid = null)
-    {
-        lock (_lock) return _characteristics.Values.FirstOrDefault(c => c.Uuid == uuid && (serviceUuid is null || c.ServiceUuid == serviceUuid));
-    }
-
-    /// <summary>Keys from the GATT objects under the device; a UUID present twice gets its object name appended.</summary>
-    private void SetCharacteristics(List<BleCharacteristic> found)
-    {
-        foreach (var group in found.GroupBy(c => GattNames.Friendly(c.Uuid) ?? c.Uuid, StringComparer.Ordinal))
-        {
-            var list = group.ToList();
-            foreach (var c in list) c.Key = list.Count == 1 ? group.Key : $"{group.Key}@{c.Path[(c.Path.LastIndexOf('/') + 1)..]}";
-        }
-        _characteristics = found.ToDictionary(c => c.Key, StringComparer.Ordinal);
-        _keys = [.. found.Select(c => c.Key)];
-    }
-
-    private static TaskCompletionSource NewReady() => new(TaskCreationOptions.RunContinuationsAsynchronously);
-
     private async Task LockedAsync(Func<Task<bool>> operation, CancellationToken cancellationToken) =>
         await LockedAsync<bool>(operation, cancellationToken).ConfigureAwait(false);
+
+    private void RequireReady(string? key = null)
+    {
+        if (_connection.IsReady) return;
+        if (key is not null && _keys.IsUnknown(key)) throw new IoTException(ErrorCode.UnknownKey, $"device '{Id}' has no key '{key}'");
+        throw new IoTException(ErrorCode.NotConnected, $"device '{Id}' is not connected");
+    }
 
     [LoggerMessage(EventId = 2300, Level = LogLevel.Information, Message = "BLE device '{Device}' connected, {Keys} characteristics")]
     private partial void LogConnected(string device, int keys);
 
     [LoggerMessage(EventId = 2301, Level = LogLevel.Information, Message = "BLE device '{Device}' disconnected ({How})")]
     private partial void LogDisconnected(string device, string how);
-
-    [LoggerMessage(EventId = 2302, Level = LogLevel.Warning, Message = "Connecting '{Device}' failed (attempt {Attempt}), trying again: {Error}")]
-    private partial void LogConnectRetry(string device, int attempt, string error);
-
-    [LoggerMessage(EventId = 2303, Level = LogLevel.Information, Message = "BLE device '{Device}' reconnected after {Attempts} attempt(s)")]
-    private partial void LogReconnected(string device, int attempts);
-
-    [LoggerMessage(EventId = 2304, Level = LogLevel.Warning, Message = "Reconnecting '{Device}' failed (attempt {Attempt} of {Max}): {Error}")]
-    private partial void LogReconnectFailed(string device, int attempt, int max, string error);
-
-    [LoggerMessage(EventId = 2305, Level = LogLevel.Warning, Message = "Gave up reconnecting '{Device}' after {Attempts} attempts")]
-    private partial void LogReconnectGaveUp(string device, int attempts);
-
-    [LoggerMessage(EventId = 2306, Level = LogLevel.Information, Message = "Turned {Count} notification(s) of '{Device}' back on after reconnecting")]
-    private partial void LogNotificationsRestored(string device, int count);
-
-    [LoggerMessage(EventId = 2307, Level = LogLevel.Warning, Message = "'{Device}' no longer has key '{Key}' after reconnecting; its notifications stay off")]
-    private partial void LogNotifyKeyGone(string device, string key);
 
     [LoggerMessage(EventId = 2308, Level = LogLevel.Warning, Message = "'{Device}' does not know its time (Current Time {Bytes}); offset reported as 0")]
     private partial void LogClockUnknown(string device, string bytes);

@@ -1,3 +1,5 @@
+using MqttIoT.Protocol;
+
 namespace MqttIoT.Gateway.Backends.Ble;
 
 /// <summary>Options of a BLE station: which adapter on which bus, what to look for, how hard to try.</summary>
@@ -25,8 +27,10 @@ public sealed class BleStationOptions
     public bool AutoReconnect { get; set; } = true;
     /// <summary>Reconnection attempts after a drop, before giving up.</summary>
     public int ReconnectAttempts { get; set; } = 5;
-    /// <summary>Pause before the first reconnection attempt; it doubles each time, up to 30 s.</summary>
+    /// <summary>Pause before the first reconnection attempt; it doubles each time (with jitter), up to <see cref="ReconnectMaxDelay"/>.</summary>
     public TimeSpan ReconnectDelay { get; set; } = TimeSpan.FromSeconds(1);
+    /// <summary>The longest pause between reconnection attempts.</summary>
+    public TimeSpan ReconnectMaxDelay { get; set; } = TimeSpan.FromSeconds(30);
     /// <summary>Power the adapter off on STOP (it is powered on by START).</summary>
     public bool PowerOffOnStop { get; set; } = true;
     /// <summary>The zone device clocks keep: the Current Time characteristic holds local time. UTC by default.</summary>
@@ -41,13 +45,18 @@ public sealed class BleStationOptions
     /// <summary>The station id in effect.</summary>
     public string EffectiveStationId => StationId ?? $"ble-{AdapterName}";
 
+    /// <summary>The reconnect backoff these options describe.</summary>
+    public BackoffOptions ReconnectBackoff => new() { MinDelay = ReconnectDelay, MaxDelay = ReconnectMaxDelay };
+
     /// <summary>Throws when the options cannot work.</summary>
     public void Validate()
     {
         if (string.IsNullOrWhiteSpace(Adapter)) throw new ArgumentException("Adapter is required (e.g. hci0)");
         if (string.IsNullOrEmpty(EffectiveStationId)) throw new ArgumentException("StationId cannot be empty");
         if (ConnectTimeout <= TimeSpan.Zero || PowerTimeout <= TimeSpan.Zero) throw new ArgumentException("timeouts must be positive");
-        if (RetryDelay < TimeSpan.Zero || ReconnectDelay < TimeSpan.Zero) throw new ArgumentException("delays cannot be negative");
+        if (RetryDelay < TimeSpan.Zero) throw new ArgumentException("delays cannot be negative");
+        if (ReconnectDelay <= TimeSpan.Zero || ReconnectMaxDelay < ReconnectDelay)
+            throw new ArgumentException("ReconnectDelay must be positive and ReconnectMaxDelay at least ReconnectDelay");
         if (InProgressRetries < 0 || ConnectAttempts < 1 || ReconnectAttempts < 0) throw new ArgumentException("retry counts out of range");
         Filter.Validate();
         foreach (var model in Models) model.Validate();

@@ -126,26 +126,35 @@ public sealed class SimulatedStation : IStationBackend
     // Under _lock.
     private IEnumerable<SimulatedDevice> Known() => _all.Take(_revealed).Where(d => !d.Removed);
 
+    // Every station request that succeeds emits its event once, also when the station is in that state already
+    // (topics.md, "Station requests"); what a request changes on the way (a scan it stops) emits its own events.
+
     /// <inheritdoc />
     public Task StartAsync(CancellationToken cancellationToken)
     {
+        bool already;
         lock (_lock)
         {
-            if (_started) return Task.CompletedTask;
+            already = _started;
             _started = true;
         }
         _sink?.OnStationEvent(StationEventType.Started);
-        return _options.AutoDiscover ? StartDiscoveryAsync(cancellationToken) : Task.CompletedTask;
+        return _options.AutoDiscover && !already ? StartDiscoveryAsync(cancellationToken) : Task.CompletedTask;
     }
 
     /// <inheritdoc />
-    public async Task StopAsync(CancellationToken cancellationToken)
+    public Task StopAsync(CancellationToken cancellationToken)
     {
-        lock (_lock) if (!_started) return;
-        await StopDiscoveryAsync(cancellationToken).ConfigureAwait(false);
-        foreach (var device in GetConnectedDevices()) SetConnected((SimulatedDevice)device, false);
-        lock (_lock) _started = false;
+        bool started;
+        lock (_lock) started = _started;
+        if (started)
+        {
+            StopScan();
+            foreach (var device in GetConnectedDevices()) SetConnected((SimulatedDevice)device, false);
+            lock (_lock) _started = false;
+        }
         _sink?.OnStationEvent(StationEventType.Stopped);
+        return Task.CompletedTask;
     }
 
     /// <inheritdoc />
@@ -153,7 +162,11 @@ public sealed class SimulatedStation : IStationBackend
     {
         var d = RequireKnown(device);
         RequireStarted();
-        if (d.Connected) return;
+        if (d.Connected)
+        {
+            _sink?.OnStationEvent(StationEventType.DeviceConnected, d.Id);
+            return;
+        }
         await DelayAsync(cancellationToken).ConfigureAwait(false);
         SetConnected(d, true);
     }
@@ -162,7 +175,11 @@ public sealed class SimulatedStation : IStationBackend
     public async Task DisconnectAsync(string device, CancellationToken cancellationToken)
     {
         var d = RequireKnown(device);
-        if (!d.Connected) return;
+        if (!d.Connected)
+        {
+            _sink?.OnStationEvent(StationEventType.DeviceDisconnected, d.Id);
+            return;
+        }
         await DelayAsync(cancellationToken).ConfigureAwait(false);
         SetConnected(d, false);
     }
@@ -170,33 +187,22 @@ public sealed class SimulatedStation : IStationBackend
     /// <inheritdoc />
     public Task StartDiscoveryAsync(CancellationToken cancellationToken)
     {
-        CancellationTokenSource scan;
+        CancellationTokenSource? scan;
         lock (_lock)
         {
             if (!_started) throw new IoTException(ErrorCode.InvalidState, $"station '{Id}' is stopped");
             if (!_discoveryEnabled) throw new IoTException(ErrorCode.InvalidState, $"discovery is disabled on station '{Id}'");
-            if (_discovery is not null) return Task.CompletedTask;
-            _discovery = scan = new CancellationTokenSource();
+            scan = _discovery is null ? _discovery = new CancellationTokenSource() : null;
         }
         _sink?.OnStationEvent(StationEventType.DiscoveryStarted);
-        _ = Task.Run(() => DiscoverAsync(scan), CancellationToken.None);
+        if (scan is not null) _ = Task.Run(() => DiscoverAsync(scan), CancellationToken.None);
         return Task.CompletedTask;
     }
 
     /// <inheritdoc />
     public Task StopDiscoveryAsync(CancellationToken cancellationToken)
     {
-        CancellationTokenSource? scan;
-        lock (_lock)
-        {
-            scan = _discovery;
-            _discovery = null;
-        }
-        if (scan is null) return Task.CompletedTask;
-        try { scan.Cancel(); }
-        catch (ObjectDisposedException) { } // the scan finished by itself meanwhile: nothing left to cancel
-
-        _sink?.OnStationEvent(StationEventType.DiscoveryStopped);
+        if (!StopScan()) _sink?.OnStationEvent(StationEventType.DiscoveryStopped);
         return Task.CompletedTask;
     }
 
@@ -209,18 +215,19 @@ public sealed class SimulatedStation : IStationBackend
     }
 
     /// <inheritdoc />
-    public async Task DisableDiscoveryAsync(CancellationToken cancellationToken)
+    public Task DisableDiscoveryAsync(CancellationToken cancellationToken)
     {
         lock (_lock) _discoveryEnabled = false;
-        await StopDiscoveryAsync(cancellationToken).ConfigureAwait(false);
+        StopScan();
         _sink?.OnStationEvent(StationEventType.DiscoveryDisabled);
+        return Task.CompletedTask;
     }
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
         await _disposing.CancelAsync().ConfigureAwait(false);
-        await StopDiscoveryAsync(CancellationToken.None).ConfigureAwait(false);
+        StopScan();
         try { await _ticker.ConfigureAwait(false); } catch (OperationCanceledException) { }
         _disposing.Dispose();
     }
@@ -243,6 +250,22 @@ public sealed class SimulatedStation : IStationBackend
             if (roll < _options.FailureRate)
                 throw new IoTException(ErrorCode.BackendFailure, $"injected failure on '{device.Id}'");
         }
+    }
+
+    /// <summary>Ends a running scan, with its DISCOVERY_STOPPED; false when none was running.</summary>
+    private bool StopScan()
+    {
+        CancellationTokenSource? scan;
+        lock (_lock)
+        {
+            scan = _discovery;
+            _discovery = null;
+        }
+        if (scan is null) return false;
+        try { scan.Cancel(); }
+        catch (ObjectDisposedException) { } // the scan finished by itself meanwhile: nothing left to cancel
+        _sink?.OnStationEvent(StationEventType.DiscoveryStopped);
+        return true;
     }
 
     private Task DelayAsync(CancellationToken cancellationToken)
@@ -309,7 +332,7 @@ public sealed class SimulatedStation : IStationBackend
                 lock (_lock) done = _revealed == _all.Length;
                 if (done)
                 {
-                    await StopDiscoveryAsync(CancellationToken.None).ConfigureAwait(false);
+                    StopScan();
                     return;
                 }
             }

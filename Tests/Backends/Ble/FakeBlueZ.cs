@@ -9,7 +9,7 @@ namespace MqttIoT.Tests.Ble;
 /// A private D-Bus daemon with a BlueZ-shaped service on it (fake_bluez.py, run by Debian's python3 with
 /// python3-dbus and python3-gi). There is no Bluetooth hardware here: this is the real D-Bus protocol and BlueZ's
 /// object tree, names and errors, with a control surface to make devices appear, drop their link and notify.
-/// Missing tools fail fast with what to install (Tests/Ble/install.sh); every wait has a deadline.
+/// Missing tools fail fast with what to install (Tests/Backends/Ble/install.sh); every wait has a deadline.
 /// </summary>
 public sealed class FakeBlueZ : IAsyncDisposable
 {
@@ -37,9 +37,9 @@ public sealed class FakeBlueZ : IAsyncDisposable
     public static async Task<FakeBlueZ> StartAsync()
     {
         var daemonPath = FindOnPath("dbus-daemon")
-            ?? throw new InvalidOperationException("dbus-daemon is not installed: run Tests/Ble/install.sh (Debian package dbus-daemon)");
-        if (!File.Exists(Python)) throw new InvalidOperationException($"{Python} is missing: run Tests/Ble/install.sh (Debian packages python3, python3-dbus, python3-gi)");
-        var script = Path.Combine(AppContext.BaseDirectory, "Ble", "fake_bluez.py");
+            ?? throw new InvalidOperationException("dbus-daemon is not installed: run Tests/Backends/Ble/install.sh (Debian package dbus-daemon)");
+        if (!File.Exists(Python)) throw new InvalidOperationException($"{Python} is missing: run Tests/Backends/Ble/install.sh (Debian packages python3, python3-dbus, python3-gi)");
+        var script = Path.Combine(AppContext.BaseDirectory, "Backends", "Ble", "fake_bluez.py");
         if (!File.Exists(script)) throw new InvalidOperationException($"{script} is missing from the test output");
 
         var directory = Directory.CreateTempSubdirectory("mqttiot-bluez-").FullName;

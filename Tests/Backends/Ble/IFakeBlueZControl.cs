@@ -13,6 +13,8 @@ public interface IFakeBlueZControl : IDBusObject
     Task RemoveDeviceAsync(string address);
     /// <summary>The device drops the link.</summary>
     Task DropAsync(string address);
+    /// <summary>The next <paramref name="count"/> Connect calls on the device fail with org.bluez.Error.Failed.</summary>
+    Task FailConnectsAsync(string address, int count);
     Task NotifyAsync(string address, string uuid, string valueHex);
     /// <summary>The next <paramref name="count"/> GATT calls on the device fail with org.bluez.Error.InProgress.</summary>
     Task SetBusyAsync(string address, int count);

@@ -637,6 +637,11 @@ class Fake(dbus.service.Object):
         """The device drops the link (out of range, battery pulled)."""
         self.device(address).disconnect("remote")
 
+    @dbus.service.method(CONTROL, in_signature="si", out_signature="")
+    def FailConnects(self, address, count):
+        """The next count Connect calls on the device fail (le-connection-abort-by-local)."""
+        self.device(address).fail_connects = count
+
     @dbus.service.method(CONTROL, in_signature="sss", out_signature="")
     def Notify(self, address, uuid, value_hex):
         device = self.device(address)

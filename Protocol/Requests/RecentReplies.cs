@@ -1,6 +1,6 @@
 using MQTTnet;
 
-namespace MqttIoT.Gateway.Requests;
+namespace MqttIoT.Protocol.Requests;
 
 /// <summary>
 /// Replies of recent requests, by response topic and correlation: a request delivered twice (a QoS 1 redelivery

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the BLE tests need, when it is missing: a dbus-daemon for the private bus, and Debian's python3
-# with python3-dbus and python3-gi for the BlueZ-shaped peer (Tests/Ble/fake_bluez.py). Idempotent.
+# with python3-dbus and python3-gi for the BlueZ-shaped peer (Tests/Backends/Ble/fake_bluez.py). Idempotent.
 set -euo pipefail
 
 missing=()

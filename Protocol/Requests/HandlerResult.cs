@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization.Metadata;
 
-namespace MqttIoT.Gateway.Requests;
+namespace MqttIoT.Protocol.Requests;
 
 /// <summary>What a handler returns: nothing, or a value with its source-generated JSON metadata.</summary>
 public readonly struct HandlerResult

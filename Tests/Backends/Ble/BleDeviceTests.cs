@@ -3,6 +3,7 @@ using System.Text;
 using MqttIoT.Gateway.Backends.Ble;
 using MqttIoT.Sdk;
 using MqttIoT.Sdk.Contract;
+using MqttIoT.Tests.Backends;
 using MqttIoT.Tests.Ble;
 using MqttIoT.Tests.Infrastructure;
 using Xunit.Abstractions;
@@ -13,6 +14,7 @@ namespace MqttIoT.Tests;
 public class BleDeviceTests(ITestOutputHelper output)
 {
     private const string Address = "AA:00:00:00:01:01";
+    private const int DeviceDisconnected = 2301, DeviceReconnected = 2303;
     private static readonly string Id = BleRig.DeviceId(Address);
 
     [Fact]
@@ -203,15 +205,18 @@ public class BleDeviceTests(ITestOutputHelper output)
     [Fact]
     public async Task A_dropped_device_reconnects_and_turns_its_notifications_back_on()
     {
-        await using var rig = await BleRig.StartAsync(null, BleRig.Spec(Address, "Sensor 1"));
+        var clock = new WatchedClock();
+        await using var rig = await BleRig.StartAsync(o => o.ConnectTimeout = o.PowerTimeout = TimeSpan.FromHours(1), clock, BleRig.Spec(Address, "Sensor 1"));
         var device = await rig.ConnectAsync(Address);
         await device.EnableNotificationsAsync(BleRig.CounterUuid);
         await device.EnableNotificationsAsync("battery_level");
         await using var events = await device.SubscribeToEventsAsync();
         await using var notes = await device.SubscribeToNotificationsAsync(BleRig.CounterUuid);
+        var reconnectDelay = rig.Station.Options.ReconnectDelay;
 
         await rig.BlueZ.Control.DropAsync(Address);
         await events.WaitForAsync(e => e.Type == DeviceEventType.Disconnected);
+        clock.Advance((await clock.WaitForTimersAsync(1, d => d >= reconnectDelay && d <= reconnectDelay * 1.2, "the reconnect wait"))[0]);
         await events.WaitForAsync(e => e.Type == DeviceEventType.Connected);
         var restored = await events.CollectAsync(2, e => e.Type == DeviceEventType.NotifyStarted);
         restored.Select(e => e.Key).Should().BeEquivalentTo([BleRig.CounterUuid, "battery_level"]);
@@ -219,7 +224,46 @@ public class BleDeviceTests(ITestOutputHelper output)
 
         await rig.BlueZ.Control.NotifyAsync(Address, BleRig.CounterUuid, "2a000000");
         (await notes.WaitForAsync(_ => true)).Value.Should().Equal(0x2a, 0, 0, 0);
-        rig.Env.Logs.Count(LogEvents.BleDeviceReconnected, e => e.Value("Attempts") == "1").Should().Be(1);
+        rig.Log.Count(DeviceReconnected, "reconnected after 1 attempt").Should().Be(1);
+    }
+
+    [Fact]
+    public async Task A_dropped_device_reconnects_with_the_backoff_from_reconnect_delay_up_to_reconnect_max_delay()
+    {
+        var clock = new WatchedClock();
+        await using var rig = await BleRig.StartAsync(o =>
+        {
+            o.ReconnectDelay = TimeSpan.FromSeconds(1);
+            o.ReconnectMaxDelay = TimeSpan.FromSeconds(3);
+            o.ReconnectAttempts = 5;
+            o.ConnectAttempts = 1;
+            o.ConnectTimeout = o.PowerTimeout = TimeSpan.FromHours(1);
+        }, clock, BleRig.Spec(Address, "Sensor 1"));
+        var device = await rig.ConnectAsync(Address);
+        await using var events = await device.SubscribeToEventsAsync();
+        async Task<int> ConnectsAsync() => (await rig.BlueZ.CallsAsync()).Count(c => c == $"Connect:{Address}");
+        // The reconnect waits: 1 s, 2 s, then capped at 3 s, each stretched by up to 20 % of jitter. (An abandoned
+        // connect waits up to 5 s for its Disconnect, the connect and power timeouts are an hour: none falls in here.)
+        static bool IsReconnectWait(TimeSpan due) => due >= TimeSpan.FromSeconds(1) && due <= TimeSpan.FromSeconds(3.6);
+
+        await rig.BlueZ.Control.FailConnectsAsync(Address, 3);
+        await rig.BlueZ.Control.DropAsync(Address);
+        await events.WaitForAsync(e => e.Type == DeviceEventType.Disconnected);
+        for (int attempt = 1; attempt <= 4; attempt++)
+        {
+            var due = (await clock.WaitForTimersAsync(attempt, IsReconnectWait, $"reconnect wait {attempt}"))[attempt - 1];
+            (await ConnectsAsync()).Should().Be(attempt, "no reconnect attempt comes before its wait is over");
+            clock.Advance(due);
+            await Deadline.UntilAsync(async () => await ConnectsAsync() == attempt + 1, $"reconnect attempt {attempt}");
+        }
+        await events.WaitForAsync(e => e.Type == DeviceEventType.Connected);
+
+        var waits = clock.Dues.Where(IsReconnectWait).ToList();
+        waits.Should().HaveCount(4);
+        double[] bases = [1, 2, 3, 3];
+        for (int i = 0; i < bases.Length; i++)
+            waits[i].TotalSeconds.Should().BeInRange(bases[i], bases[i] * 1.2, $"wait {i + 1} is the backoff's step {bases[i]} s plus jitter");
+        rig.Log.Count(DeviceReconnected, "reconnected after 4 attempt(s)").Should().Be(1);
     }
 
     [Fact]
@@ -247,26 +291,38 @@ public class BleDeviceTests(ITestOutputHelper output)
     [Fact]
     public async Task Disconnect_on_request_disconnects_and_stays_disconnected()
     {
-        var reconnectDelay = TimeSpan.FromMilliseconds(100);
-        // A reconnect comes one delay after the link is lost; watching many delays long leaves room for a loaded machine.
-        var window = reconnectDelay * 20;
-        await using var rig = await BleRig.StartAsync(o => o.ReconnectDelay = reconnectDelay, BleRig.Spec(Address, "Sensor 1"));
+        var clock = new WatchedClock();
+        var reconnectDelay = TimeSpan.FromSeconds(1);
+        await using var rig = await BleRig.StartAsync(o =>
+        {
+            o.ReconnectDelay = reconnectDelay;
+            o.ReconnectMaxDelay = reconnectDelay * 4;
+            o.ConnectTimeout = o.PowerTimeout = TimeSpan.FromHours(1);
+        }, clock, BleRig.Spec(Address, "Sensor 1"));
         var device = await rig.ConnectAsync(Address);
         await device.EnableNotificationsAsync("battery_level");
         await using var events = await device.SubscribeToEventsAsync();
         async Task<int> ConnectsAsync() => (await rig.BlueZ.CallsAsync()).Count(c => c == $"Connect:{Address}");
+        bool IsReconnectWait(TimeSpan due) => due >= reconnectDelay && due <= reconnectDelay * 1.2;
+        bool Reconnecting() => rig.Station.RunningBackgroundWork.Any(w => w.StartsWith("reconnect", StringComparison.Ordinal));
 
-        // The window is long enough to see a reconnect: a drop in this rig is followed by one within it.
+        // A drop is followed by a reconnect once its wait is over: this rig sees one when there is one.
         await rig.BlueZ.Control.DropAsync(Address);
         await events.WaitForAsync(e => e.Type == DeviceEventType.Disconnected);
-        await Deadline.UntilAsync(async () => await ConnectsAsync() == 2, "the reconnect after a drop", window);
+        clock.Advance((await clock.WaitForTimersAsync(1, IsReconnectWait, "the reconnect wait after a drop"))[0]);
         await events.WaitForAsync(e => e.Type == DeviceEventType.Connected);
+        (await ConnectsAsync()).Should().Be(2);
+        await Deadline.UntilAsync(() => Task.FromResult(!Reconnecting()), "the reconnect after the drop is over");
 
         await device.DisconnectAsync();
         await events.WaitForAsync(e => e.Type == DeviceEventType.Disconnected);
-        await Deadline.UntilAsync(() => Task.FromResult(rig.Env.Logs.Count(LogEvents.BleDeviceDisconnected, e => e.Value("How") == "on request") == 1),
+        await Deadline.UntilAsync(() => Task.FromResult(rig.Log.Count(DeviceDisconnected, "disconnected (on request)") == 1),
             "the disconnect logged as requested");
-        await StaysTrueAsync(async () => await ConnectsAsync() == 2, "no Connect after a requested disconnect", window);
+        // A reconnect would have been started before that line: none runs, and none comes however long the clock runs.
+        Reconnecting().Should().BeFalse();
+        clock.Advance(reconnectDelay * 4 * 10);
+        clock.Dues.Count(IsReconnectWait).Should().Be(1, "no reconnect wait was armed after the requested disconnect");
+        (await ConnectsAsync()).Should().Be(2, "no Connect after a requested disconnect");
         (await rig.BlueZ.DeviceStateAsync(Address)).GetProperty("connected").GetBoolean().Should().BeFalse();
         await ExpectAsync(() => device.ReadValueAsync("battery_level"), ErrorCode.NotConnected);
         (await rig.Remote.ListConnectedDevicesAsync()).Should().BeEmpty();
@@ -276,18 +332,6 @@ public class BleDeviceTests(ITestOutputHelper output)
         await device.ConnectAsync();
         (await rig.BlueZ.DeviceStateAsync(Address)).GetProperty("notifying").GetArrayLength().Should().Be(0);
         (await ConnectsAsync()).Should().Be(3);
-    }
-
-    /// <summary>For something that must not happen: the condition holds all through the window (checked as often as Deadline.UntilAsync checks).</summary>
-    private static async Task StaysTrueAsync(Func<Task<bool>> condition, string what, TimeSpan window)
-    {
-        var watch = Stopwatch.StartNew();
-        do
-        {
-            if (!await condition()) throw new Xunit.Sdk.XunitException($"{what}: broken after {watch.Elapsed.TotalMilliseconds:0} ms of {window.TotalMilliseconds:0} ms");
-            await Task.Delay(TimeSpan.FromMilliseconds(20));
-        }
-        while (watch.Elapsed < window);
     }
 
     private static async Task<IoTException> ExpectAsync(Func<Task> action, ErrorCode code, string? contains = null)

@@ -4,6 +4,7 @@ using MqttIoT.Gateway;
 using MqttIoT.Gateway.Backends.Ble;
 using MqttIoT.Sdk;
 using MqttIoT.Sdk.Contract;
+using MqttIoT.Tests.Backends;
 using MqttIoT.Tests.Ble;
 using MqttIoT.Tests.Infrastructure;
 using Xunit.Abstractions;
@@ -13,6 +14,8 @@ namespace MqttIoT.Tests;
 /// <summary>The BLE station end to end: Sdk, embedded broker, gateway, BleStation, D-Bus, a BlueZ-shaped peer.</summary>
 public class BleStationTests(ITestOutputHelper output)
 {
+    private const int StationStopped = 2311, PoweredOffFromOutside = 2315;
+
     [Fact]
     public async Task Start_powers_the_adapter_and_the_props_say_so()
     {
@@ -94,17 +97,23 @@ public class BleStationTests(ITestOutputHelper output)
     public async Task Connect_fails_clearly_when_services_never_resolve_and_the_link_is_given_up()
     {
         const string address = "AA:00:00:00:00:12";
-        await using var rig = await BleRig.StartAsync(o => o.ConnectTimeout = TimeSpan.FromMilliseconds(500),
+        var clock = new WatchedClock();
+        var connectTimeout = TimeSpan.FromSeconds(20);
+        await using var rig = await BleRig.StartAsync(o => { o.ConnectTimeout = connectTimeout; o.PowerTimeout = TimeSpan.FromHours(1); }, clock,
             BleRig.Spec(address, "Stuck", extra: new { neverResolve = true }));
         // TODO(BLE, issue 13): once the connect has timed out, BleDevice disconnects the half-made link and then faults
         // its ready TaskCompletionSource ("dropped the link while its services were being resolved", BleDevice.cs
         // OnLinkChanged) with nobody awaiting it: an unobserved task exception. Remove this once it no longer does.
         TestEnvironment.ExpectUnobservedTaskException(e => e is IoTException { Code: ErrorCode.BackendFailure });
         await rig.DiscoverAsync(address);
-        var connect = () => rig.Remote.ConnectDeviceAsync(BleRig.DeviceId(address));
-        var error = (await connect.Should().ThrowAsync<IoTException>()).Which;
+        var connect = rig.Remote.ConnectDeviceAsync(BleRig.DeviceId(address));
+        // The station's clock runs the CONNECT's timeout: once the link is up and the services are awaited, it runs out.
+        var armed = (await clock.WaitForTimersAsync(1, d => d == connectTimeout, "the connect timeout"))[0];
+        await Deadline.UntilAsync(async () => (await rig.BlueZ.DeviceStateAsync(address)).GetProperty("connected").GetBoolean(), "the link is up");
+        clock.Advance(armed);
+        var error = (await FluentActions.Awaiting(() => connect).Should().ThrowAsync<IoTException>()).Which;
         error.Code.Should().Be(ErrorCode.BackendFailure);
-        error.Message.Should().Contain("did not connect and resolve its GATT services within 0.5 s");
+        error.Message.Should().Contain("did not connect and resolve its GATT services within 20 s");
         (await rig.BlueZ.DeviceStateAsync(address)).GetProperty("connected").GetBoolean().Should().BeFalse("the half-made link is disconnected");
     }
 
@@ -142,6 +151,7 @@ public class BleStationTests(ITestOutputHelper output)
         await events.WaitForAsync(e => e.Type == StationEventType.DeviceDisconnected && e.Device == BleRig.DeviceId(address));
         await events.WaitForAsync(e => e.Type == StationEventType.Stopped);
         (await rig.Remote.GetPropsAsync()).Started.Should().BeFalse();
+        rig.Log.Count(PoweredOffFromOutside).Should().Be(1);
         await rig.Remote.StartAsync();
         (await rig.Remote.GetPropsAsync()).Attributes!["powered"]!.GetValue<bool>().Should().BeTrue();
     }
@@ -156,6 +166,58 @@ public class BleStationTests(ITestOutputHelper output)
         (await rig.BlueZ.DeviceStateAsync(address)).GetProperty("connected").GetBoolean().Should().BeFalse();
         (await rig.Remote.GetPropsAsync()).Should().Match<StationProps>(p => !p.Started && !p.Discovering);
         (await rig.BlueZ.CallsAsync()).Should().Contain("Set:Powered=0");
+    }
+
+    [Fact]
+    public async Task The_stations_own_stop_is_not_logged_as_a_power_off_from_outside()
+    {
+        await using var rig = await BleRig.StartAsync();
+        await using var events = await rig.Remote.SubscribeToEventsAsync(StationEventType.Stopped);
+        await rig.Remote.StopAsync();
+        await events.WaitForAsync(_ => true);
+        // The adapter's Powered=false signal is the last thing BlueZ sends for the STOP; by then it was handled.
+        await Deadline.UntilAsync(async () => (await rig.Remote.GetPropsAsync()).Attributes!["powered"]!.GetValue<bool>() == false, "the adapter says it is off");
+        await Deadline.UntilAsync(() => Task.FromResult(rig.Log.Count(StationStopped) >= 1), "the stop logged");
+        rig.Log.Count(PoweredOffFromOutside).Should().Be(0, string.Join("\n", rig.Log.AtLeast(Microsoft.Extensions.Logging.LogLevel.Information)));
+        rig.Log.Count(StationStopped).Should().Be(1);
+    }
+
+    [Fact]
+    public async Task After_a_clean_gateway_stop_the_retained_props_say_the_device_is_not_connected()
+    {
+        const string address = "AA:00:00:00:00:17";
+        await using var rig = await BleRig.StartAsync(null, BleRig.Spec(address, "Sensor 17"));
+        var topics = new TopicTree();
+        string props = topics.DeviceProps(BleRig.StationId, BleRig.DeviceId(address)), availability = topics.DeviceAvailability(BleRig.StationId, BleRig.DeviceId(address));
+        var raw = await rig.Env.ConnectRawAsync();
+        await raw.SubscribeAsync(props);
+        await rig.ConnectAsync(address);
+        await raw.NextAsync(m => m.Payload.Length > 0 && System.Text.Json.JsonSerializer.Deserialize(m.Payload, ContractJson.Default.DeviceProps)!.Connected);
+
+        await rig.Env.Gateway.StopAsync(Deadline.Token());
+        await rig.Station.DisposeAsync();
+        (await rig.BlueZ.DeviceStateAsync(address)).GetProperty("connected").GetBoolean().Should().BeFalse("the station let the device go");
+
+        var after = await rig.Env.ConnectRawAsync();
+        await after.SubscribeAsync(props);
+        await after.SubscribeAsync(availability);
+        var retained = await after.LatestOnTopicsAsync([props, availability], m => m.Retain);
+        System.Text.Json.JsonSerializer.Deserialize(retained[props].Payload, ContractJson.Default.DeviceProps)!.Connected.Should().BeFalse();
+        System.Text.Encoding.UTF8.GetString(retained[availability].Payload).Should().Be("offline");
+    }
+
+    [Fact]
+    public async Task A_clean_shutdown_logs_no_error()
+    {
+        const string address = "AA:00:00:00:00:18";
+        await using var rig = await BleRig.StartAsync(null, BleRig.Spec(address, "Sensor 18"));
+        var device = await rig.ConnectAsync(address);
+        await device.EnableNotificationsAsync(BleRig.CounterUuid);
+
+        await rig.Env.Gateway.StopAsync(Deadline.Token());
+        await rig.Station.DisposeAsync();
+        rig.Log.AtLeast(Microsoft.Extensions.Logging.LogLevel.Error).Should().BeEmpty();
+        rig.Log.AtLeast(Microsoft.Extensions.Logging.LogLevel.Warning).Should().BeEmpty();
     }
 
     [Fact]
@@ -180,6 +242,15 @@ public class BleStationTests(ITestOutputHelper output)
         await using var station = new BleStation(new BleStationOptions { Adapter = "hci7", DBusAddress = blueZ.Address });
         var start = () => station.StartAsync(Deadline.Token());
         (await start.Should().ThrowAsync<IoTException>()).Which.Message.Should().Contain("no adapter /org/bluez/hci7").And.Contain("/org/bluez/hci0");
+    }
+
+    [Theory]
+    [InlineData(0, 30)]
+    [InlineData(5, 2)]
+    public void Reconnect_delays_out_of_range_are_refused(double min, double max)
+    {
+        var options = new BleStationOptions { ReconnectDelay = TimeSpan.FromSeconds(min), ReconnectMaxDelay = TimeSpan.FromSeconds(max) };
+        options.Invoking(o => o.Validate()).Should().Throw<ArgumentException>().WithMessage("*ReconnectMaxDelay*");
     }
 
     [Fact]

@@ -20,14 +20,17 @@ public sealed class BleRig : IAsyncDisposable
     public const string CounterUuid = "c0de0003-4d51-4954-8000-000000000001";
     public const string BatteryService = "0000180f-0000-1000-8000-00805f9b34fb";
 
-    private BleRig(FakeBlueZ blueZ, TestEnvironment env, IoTHubClient client)
+    private BleRig(FakeBlueZ blueZ, TestEnvironment env, IoTHubClient client, EventLog log)
     {
+        Log = log;
         BlueZ = blueZ;
         Env = env;
         Client = client;
     }
 
     public FakeBlueZ BlueZ { get; }
+    /// <summary>Every log line of the environment (gateway, station, devices) with its EventId.</summary>
+    public EventLog Log { get; }
     public TestEnvironment Env { get; }
     public IoTHubClient Client { get; }
     public BleStation Station => (BleStation)Env.Backend;
@@ -50,6 +53,10 @@ public sealed class BleRig : IAsyncDisposable
     }
 
     public static Task<BleRig> StartAsync(Action<BleStationOptions>? configure = null, params string[] devices) =>
+        StartAsync(configure, null, devices);
+
+    /// <summary>The rig with the station on <paramref name="time"/> (a fake clock, for what is about time).</summary>
+    public static Task<BleRig> StartAsync(Action<BleStationOptions>? configure, TimeProvider? time, params string[] devices) =>
         StartWithBackendAsync((bus, logs) =>
         {
             var options = new BleStationOptions
@@ -58,7 +65,7 @@ public sealed class BleRig : IAsyncDisposable
                 RetryDelay = TimeSpan.FromMilliseconds(10), ReconnectDelay = TimeSpan.FromMilliseconds(50),
             };
             configure?.Invoke(options);
-            return new BleStation(options, logs);
+            return new BleStation(options, logs, time);
         }, devices);
 
     /// <summary>The rig with a station made by <paramref name="backend"/> from the fake's bus address (the command line, say).</summary>
@@ -68,12 +75,14 @@ public sealed class BleRig : IAsyncDisposable
         try
         {
             foreach (var spec in devices) await blueZ.Control.AddAdvertiserAsync(spec).WaitAsync(Deadline.Default);
-            var env = await TestEnvironment.StartAsync(backend: logs => backend(blueZ.Address, logs));
-            // TODO(BLE, issue 13): stopping a BLE station logs "Lost the D-Bus connection ...: Cannot access a disposed
-            // object" (EventId 2322) on every clean shutdown; remove this line once the station's stop no longer does.
-            env.ExpectError(LogEvents.BleDBusConnectionLost);
+            var log = new EventLog();
+            var env = await TestEnvironment.StartAsync(backend: logs =>
+            {
+                logs.AddProvider(log);
+                return backend(blueZ.Address, logs);
+            });
             var client = await env.ConnectClientAsync();
-            return new BleRig(blueZ, env, client);
+            return new BleRig(blueZ, env, client, log);
         }
         catch
         {
