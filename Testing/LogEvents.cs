@@ -12,22 +12,17 @@ public static class LogEvents
     public const int SessionReconnectFailed = 1002;
     public const int SessionWaitingForBroker = 1003;
 
-    // Gateway/Requests/RequestDispatcher.cs
-    public const int RequestFailed = 2005;
-    public const int RequestFailedInBackend = 2006;
-    public const int RequestResponseTopicRefused = 2007;
-
-    // Gateway/Backends/Ble
-    public const int BleDeviceDisconnected = 2301;
-    public const int BleDeviceReconnected = 2303;
-    public const int BleDBusConnectionLost = 2322;
+    // Protocol/Requests/RequestPipeline.cs: the gateway's requests and the hub's queries alike (its Kind value says which)
+    public const int RequestFailed = 1010;
+    public const int RequestFailedUnexpectedly = 1011;
+    public const int RequestResponseTopicRefused = 1012;
 
     // HubService
     public const int HubIndexRebuiltOrdinal = 3000;
     public const int HubIndexBatchNotWritten = 3007;
     public const int HubIndexRecordNotWritten = 3008;
-    public const int HubQueryFailed = 3010;
-    public const int HubQueryFailedInHub = 3011;
+    public const int HubQueryFailed = RequestFailed;
+    public const int HubQueryFailedInHub = RequestFailedUnexpectedly;
 
     // Broker/SessionStore.cs, Broker/EmbeddedBroker.cs
     public const int BrokerSessionsRestored = 4005;
