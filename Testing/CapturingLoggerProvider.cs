@@ -39,6 +39,9 @@ public sealed class CapturingLoggerProvider : ILoggerProvider
     /// <summary>How many lines with this EventId were logged (and matched <paramref name="where"/>).</summary>
     public int Count(int eventId, Func<LogEntry, bool>? where = null) => WithId(eventId, where).Count();
 
+    /// <summary>The lines at <paramref name="atLeast"/> or above, for an assertion and its message.</summary>
+    public IReadOnlyList<LogEntry> AtLeast(LogLevel atLeast) => [.. Entries.Where(e => e.Level >= atLeast)];
+
     /// <summary>How many lines at <paramref name="atLeast"/> or above were logged.</summary>
     public int Count(LogLevel atLeast) => Entries.Count(e => e.Level >= atLeast);
 
