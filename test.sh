@@ -19,6 +19,9 @@ install_debian() {
 }
 
 install_debian mosquitto mosquitto-clients
+# The dashboard's browser tests and benchmark drive Debian's headless chromium (/usr/bin/chromium) through Playwright .NET,
+# whose driver ships in its NuGet package (no `playwright install`, no browser download).
+install_debian chromium
 # The BLE tests' private D-Bus and BlueZ-shaped peer (dbus-daemon, python3-dbus, python3-gi).
 if ! bash Tests/Backends/Ble/install.sh; then echo "0 passed, 1 failed"; exit 1; fi
 # Node-RED 4.1 for the example flow's test (npm, into Tests/node-red/node_modules).

@@ -12,6 +12,7 @@ IScenario[] scenarios =
     new HubIngestScenario(),
     new HubQueryScenario(),
     new SessionStoreScenario(),
+    new DashboardScenario(),
 ];
 
 var root = FindRepositoryRoot();

@@ -7,8 +7,17 @@ public sealed class BrokerOptions
 {
     /// <summary>TCP port; 0 is not allowed (clients need to know it).</summary>
     public int Port { get; set; } = 1883;
-    /// <summary>Address to listen on; loopback unless told otherwise.</summary>
-    public IPAddress BindAddress { get; set; } = IPAddress.Loopback;
+    /// <summary>
+    /// The addresses the broker listens on, the plain and the TLS listener alike, and no other: each IPv4 or IPv6
+    /// address gets a listener of its own (<c>0.0.0.0</c> or <c>::</c> only when given). 127.0.0.1 unless told otherwise.
+    /// </summary>
+    public IList<IPAddress> BindAddresses { get; set; } = [IPAddress.Loopback];
+    /// <summary>One address to listen on (sets <see cref="BindAddresses"/> to it alone); the first of them.</summary>
+    public IPAddress BindAddress
+    {
+        get => BindAddresses[0];
+        set => BindAddresses = [value];
+    }
     /// <summary>Folder for retained messages and persistent sessions; null keeps them in memory only.</summary>
     public string? DataDirectory { get; set; }
     /// <summary>
@@ -50,10 +59,22 @@ public sealed class BrokerOptions
     /// </summary>
     public int ReceiveMaximum { get; set; } = 65535;
 
+    /// <summary>
+    /// The largest packet a client may send, in bytes (announced as Maximum Packet Size in a v5 CONNACK, 3.2.2.3.6); a
+    /// larger one closes the connection before its body is read. 16 MiB by default: MQTTnet would otherwise allocate a
+    /// buffer of whatever size a packet's header claims, up to 256 MB, for any connection, before CONNECT.
+    /// </summary>
+    public int MaxPacketSize { get; set; } = 16 * 1024 * 1024;
+    /// <summary>Connections open at once on all listeners; one more is closed at once, with a log line. 50,000 by default.</summary>
+    public int MaxConnections { get; set; } = 50_000;
+
     /// <summary>Throws when the options cannot work.</summary>
     public void Validate()
     {
         if (Port is <= 0 or > 65535) throw new ArgumentException($"Port {Port} is out of range");
+        if (BindAddresses.Count == 0) throw new ArgumentException("BindAddresses needs at least one address");
+        if (BindAddresses.Any(a => a.AddressFamily is not (System.Net.Sockets.AddressFamily.InterNetwork or System.Net.Sockets.AddressFamily.InterNetworkV6)))
+            throw new ArgumentException("BindAddresses takes IPv4 and IPv6 addresses only");
         if (TlsPort is { } tls && (tls is <= 0 or > 65535 || TlsCertificateFile is null || TlsKeyFile is null))
             throw new ArgumentException("a TLS port needs a port in range, TlsCertificateFile and TlsKeyFile");
         if (TlsClientCaFile is not null && TlsPort is null) throw new ArgumentException("TlsClientCaFile needs a TLS port");
@@ -61,6 +82,8 @@ public sealed class BrokerOptions
         if (MaxKeepAlive < TimeSpan.FromSeconds(1) || MaxKeepAlive > TimeSpan.FromSeconds(65535) || MaxKeepAlive.Ticks % TimeSpan.TicksPerSecond != 0)
             throw new ArgumentException("MaxKeepAlive must be whole seconds from 1 to 65535");
         if (ReceiveMaximum is < 1 or > 65535) throw new ArgumentException("ReceiveMaximum must be from 1 to 65535");
+        if (MaxPacketSize is < 64 or > 268_435_460) throw new ArgumentException("MaxPacketSize must be from 64 bytes to 256 MB");
+        if (MaxConnections <= 0) throw new ArgumentException("MaxConnections must be positive");
         if (MaxPendingMessagesPerClient <= 0) throw new ArgumentException("MaxPendingMessagesPerClient must be positive");
     }
 }

@@ -1,11 +1,14 @@
 using Microsoft.Extensions.Logging;
+using MQTTnet.Packets;
 using MQTTnet.Server;
+using System.Net;
+using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 
 namespace MqttIoT.Broker;
 
 /// <summary>
-/// The embedded MQTT v5 broker: MQTTnet's server, listening on one TCP endpoint, with retained messages and
+/// The embedded MQTT v5 broker: MQTTnet's server, listening on exactly the addresses of <see cref="BrokerOptions.BindAddresses"/>, with retained messages and
 /// persistent sessions (<see cref="SessionStore"/>) kept across restarts in <see cref="BrokerOptions.DataDirectory"/>, and MQTT v5 shared subscriptions, which MQTTnet
 /// itself refuses (<see cref="SharedSubscriptions"/>).
 /// </summary>
@@ -37,29 +40,12 @@ public sealed partial class EmbeddedBroker : IAsyncDisposable
             if (options.PersistSessions) _sessions = new SessionStore(dir, logger, _time);
         }
 
-        var builder = new MqttServerOptionsBuilder()
-            .WithDefaultEndpoint()
-            .WithDefaultEndpointBoundIPAddress(options.BindAddress)
-            .WithDefaultEndpointPort(options.Port)
+        var serverOptions = new MqttServerOptionsBuilder()
             .WithMaxPendingMessagesPerClient(options.MaxPendingMessagesPerClient)
             // MQTT v5 sessions outlive the connection for their Session Expiry Interval (3.1.2.11.2); MQTTnet's
             // default drops every session at disconnect.
-            .WithPersistentSessions(true);
-        if (options.TlsPort is { } tlsPort)
-        {
-            using var pem = X509Certificate2.CreateFromPemFile(options.TlsCertificateFile!, options.TlsKeyFile!);
-            // SslStream wants the key in a form it can use on every platform: round-trip through PKCS#12.
-            var certificate = X509CertificateLoader.LoadPkcs12(
-                pem.Export(X509ContentType.Pkcs12), null);
-            builder.WithEncryptedEndpoint().WithEncryptedEndpointBoundIPAddress(options.BindAddress).WithEncryptedEndpointPort(tlsPort)
-                .WithEncryptionCertificate(certificate);
-            if (options.TlsClientCaFile is { } clientCa)
-            {
-                var authority = X509CertificateLoader.LoadCertificateFromFile(clientCa);
-                builder.WithClientCertificate((_, presented, _, _) => ClientCertificates.IsIssuedBy(presented, authority));
-            }
-        }
-        var serverOptions = builder.Build();
+            .WithPersistentSessions(true)
+            .Build();
         // MQTTnet's own warnings and errors (a failed handshake, a dropped session) belong in our log.
         var mqttLog = new MQTTnet.Diagnostics.Logger.MqttNetEventLogger("broker");
         mqttLog.LogMessagePublished += (_, e) =>
@@ -69,7 +55,7 @@ public sealed partial class EmbeddedBroker : IAsyncDisposable
         };
         // The MQTT v5 behaviours MQTTnet lacks are added around it: see README.md.
         _supervisor = new SessionSupervisor(logger, _time) { Store = _sessions };
-        _adapter = new Mqtt5ServerAdapter(_supervisor, options);
+        _adapter = new Mqtt5ServerAdapter(_supervisor, options, Listeners(options, mqttLog, logger));
         _server = new MqttServerFactory().CreateMqttServer(serverOptions, [_adapter], mqttLog);
         _supervisor.Attach(_server);
         _access = new Auth.BrokerAccessControl(
@@ -87,8 +73,74 @@ public sealed partial class EmbeddedBroker : IAsyncDisposable
             _server.RetainedMessageChangedAsync += OnRetainedChangedAsync;
             _server.RetainedMessagesClearedAsync += OnRetainedClearedAsync;
         }
-        // Last: a delivery is stored only once every other handler has let it through.
-        _sessions?.Attach(_server);
+        _server.InterceptingClientEnqueueAsync += OnClientEnqueueAsync;
+        if (_sessions is { } sessions)
+        {
+            _server.ClientAcknowledgedPublishPacketAsync += e =>
+            {
+                if (e.AcknowledgePacket is MqttPubAckPacket or MqttPubCompPacket) sessions.Done(e.ClientId, e.PublishPacket);
+                return Task.CompletedTask;
+            };
+            // A message MQTTnet drops from a full queue stays in its unacknowledged list and goes out again when the
+            // client resumes (MqttSession.Recover), so it stays stored too: only the session's end removes it.
+            _server.SessionDeletedAsync += e =>
+            {
+                sessions.Deleted(e.Id);
+                return Task.CompletedTask;
+            };
+        }
+    }
+
+    /// <summary>
+    /// The one handler of MQTTnet's InterceptingClientEnqueueAsync (a message is about to be queued for one receiver),
+    /// its stages in order; the first that refuses ends it. The order is what makes it right:
+    /// <list type="number">
+    /// <item>An UNSUBSCRIBE read and not yet applied by MQTTnet first (<see cref="UnsubscribeBarrier"/>): a message
+    /// the receiver gets only through filters it is leaving is not for it, whoever else would pick it.</item>
+    /// <item>Then shared subscriptions: the group's member is picked once per message, among the sessions MQTTnet
+    /// offers it to, and every other member refused.</item>
+    /// <item>Then the ACL: a receiver that may not read the topic does not get it.</item>
+    /// <item>The session store last: it keeps a message only once every other stage has let it through, or a restart
+    /// would deliver what was never queued.</item>
+    /// </list>
+    /// </summary>
+    private Task OnClientEnqueueAsync(InterceptingClientApplicationMessageEnqueueEventArgs e)
+    {
+        if (!e.AcceptEnqueue) return Task.CompletedTask;
+        var receiver = e.ReceiverClientId;
+        var message = e.ApplicationMessage;
+        if (_supervisor.Unsubscribes.OnlyThroughLeavingFilters(receiver, message.Topic)
+            || !_supervisor.IsPickedReceiver(receiver, message) || !_access.MayRead(receiver, message.Topic))
+        {
+            e.AcceptEnqueue = false;
+            return Task.CompletedTask;
+        }
+        _sessions?.Enqueueing(receiver, message);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// The broker's listening sockets: one per address of <see cref="BrokerOptions.BindAddresses"/> on the plain port,
+    /// and as many on the TLS port if there is one, and no other.
+    /// </summary>
+    private static List<TcpListener> Listeners(BrokerOptions options, MQTTnet.Diagnostics.Logger.IMqttNetLogger mqttLogger, ILogger logger)
+    {
+        var connections = new ConnectionCount(options.MaxConnections);
+        var addresses = options.BindAddresses.Distinct().ToList();
+        var listeners = addresses.Select(a => new TcpListener(new IPEndPoint(a, options.Port), null, null, false, options, connections, mqttLogger, logger)).ToList();
+        if (options.TlsPort is not { } tlsPort) return listeners;
+        using var pem = X509Certificate2.CreateFromPemFile(options.TlsCertificateFile!, options.TlsKeyFile!);
+        // SslStream wants the key in a form it can use on every platform: round-trip through PKCS#12.
+        var certificate = X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
+        System.Net.Security.RemoteCertificateValidationCallback? validate = null;
+        if (options.TlsClientCaFile is { } clientCa)
+        {
+            var authority = X509CertificateLoader.LoadCertificateFromFile(clientCa);
+            validate = (_, presented, _, _) => ClientCertificates.IsIssuedBy(presented, authority);
+        }
+        listeners.AddRange(addresses.Select(a => new TcpListener(new IPEndPoint(a, tlsPort), certificate, validate, validate is not null,
+            options, connections, mqttLogger, logger)));
+        return listeners;
     }
 
     /// <summary>The port clients connect to.</summary>
@@ -114,7 +166,7 @@ public sealed partial class EmbeddedBroker : IAsyncDisposable
         await RestoreSessionsAsync(cancellationToken).ConfigureAwait(false);
         await _adapter.ListenAsync().ConfigureAwait(false);
         if (_store is not null) _flusher = Task.Run(() => FlushLoopAsync(_stopping.Token), CancellationToken.None);
-        LogStarted(_options.BindAddress.ToString(), _options.Port, _store?.FilePath ?? "(memory)");
+        LogStarted(string.Join(", ", _options.BindAddresses.Select(a => new IPEndPoint(a, _options.Port))), _store?.FilePath ?? "(memory)");
     }
 
     /// <summary>Stops listening (clients are disconnected) and writes retained messages out.</summary>
@@ -254,8 +306,8 @@ public sealed partial class EmbeddedBroker : IAsyncDisposable
     [LoggerMessage(EventId = 4002, Level = LogLevel.Warning, Message = "MQTTnet {Level} in {Source}: {Message}")]
     private partial void LogMqttNet(string level, string source, string message, Exception? exception);
 
-    [LoggerMessage(EventId = 4003, Level = LogLevel.Information, Message = "Broker listening on {Address}:{Port}, retained messages in {Store}")]
-    private partial void LogStarted(string address, int port, string store);
+    [LoggerMessage(EventId = 4003, Level = LogLevel.Information, Message = "Broker listening on {Endpoints}, retained messages in {Store}")]
+    private partial void LogStarted(string endpoints, string store);
 
     [LoggerMessage(EventId = 4004, Level = LogLevel.Warning, Message = "Client {ClientId} has {Max} messages queued: dropping its oldest ({Dropped} dropped so far)")]
     private partial void LogDropped(string clientId, int max, long dropped);

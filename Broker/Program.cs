@@ -6,7 +6,11 @@ using Microsoft.Extensions.Logging;
 using MqttIoT.Broker;
 
 var port = new Option<int>("--port") { Description = "TCP port to listen on", DefaultValueFactory = _ => 1883 };
-var bind = new Option<string>("--bind") { Description = "Address to listen on", DefaultValueFactory = _ => "127.0.0.1" };
+var bind = new Option<string[]>("--bind")
+{
+    Description = "Addresses to listen on, IPv4 or IPv6 (repeat the option or separate with commas); only these",
+    DefaultValueFactory = _ => ["127.0.0.1"], AllowMultipleArgumentsPerToken = true,
+};
 var data = new Option<string>("--data") { Description = "Folder for retained messages and persistent sessions", DefaultValueFactory = _ => "data/broker" };
 var passwd = new Option<string?>("--password-file") { Description = "Mosquitto password file (mosquitto_passwd), e.g. auth/passwd" };
 var acl = new Option<string?>("--acl-file") { Description = "Mosquitto ACL file, e.g. auth/acl" };
@@ -22,7 +26,7 @@ root.SetAction(async (parse, ct) =>
     builder.Services.AddEmbeddedBroker(new BrokerOptions
     {
         Port = parse.GetValue(port),
-        BindAddress = IPAddress.Parse(parse.GetValue(bind)!),
+        BindAddresses = [.. parse.GetValue(bind)!.SelectMany(b => b.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).Select(IPAddress.Parse)],
         DataDirectory = parse.GetValue(data),
         PasswordFile = parse.GetValue(passwd),
         AclFile = parse.GetValue(acl),

@@ -17,11 +17,16 @@ internal sealed partial class SessionSupervisor(ILogger logger, TimeProvider tim
     private readonly Lock _lock = new();
     private readonly Dictionary<string, Mqtt5ChannelAdapter> _connected = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Offline> _offline = new(StringComparer.Ordinal);
+    // The CONNECT that created each session: MQTTnet takes the session's expiry from it for good (MqttSession.ExpiryInterval)
+    // and drops the session when a client comes back after that, ignoring a later CONNECT's or DISCONNECT's interval.
+    private readonly Dictionary<string, MqttConnectPacket> _sessionCreatedBy = new(StringComparer.Ordinal);
     private MqttServer? _server;
 
     public TimeProvider Time => time;
 
     public SharedSubscriptions SharedSubscriptions { get; } = new();
+
+    public UnsubscribeBarrier Unsubscribes { get; } = new();
 
     /// <summary>Where persistent sessions are kept across restarts; null: in memory only.</summary>
     public SessionStore? Store { get; set; }
@@ -29,17 +34,17 @@ internal sealed partial class SessionSupervisor(ILogger logger, TimeProvider tim
     public void Attach(MqttServer server)
     {
         _server = server;
-        server.InterceptingClientEnqueueAsync += e =>
-        {
-            if (!SharedSubscriptions.ShouldDeliver(e.ReceiverClientId, e.ApplicationMessage, IsConnected)) e.AcceptEnqueue = false;
-            return Task.CompletedTask;
-        };
         server.SessionDeletedAsync += e =>
         {
             SharedSubscriptions.Forget(e.Id);
+            Unsubscribes.Forget(e.Id);
+            lock (_lock) _sessionCreatedBy.Remove(e.Id);
             return Task.CompletedTask;
         };
     }
+
+    /// <summary>Whether a message MQTTnet is about to queue for <paramref name="clientId"/> is for it (see <see cref="SharedSubscriptions"/>).</summary>
+    public bool IsPickedReceiver(string clientId, MqttApplicationMessage message) => SharedSubscriptions.ShouldDeliver(clientId, message, IsConnected);
 
     public bool IsConnected(string clientId)
     {
@@ -56,8 +61,11 @@ internal sealed partial class SessionSupervisor(ILogger logger, TimeProvider tim
         {
             _connected[id] = connection;
             if (_offline.Remove(id, out previous)) previous.Timer.Dispose();
+            if (!connection.SessionPresent && connection.Connect is { } created) _sessionCreatedBy[id] = created;
         }
         if (cleanStart) SharedSubscriptions.Forget(id);
+        // A new session (CONNACK before any SUBSCRIBE of it) has no filters.
+        if (cleanStart || !connection.SessionPresent) Unsubscribes.Forget(id);
         if (connection.Connect is { } connect)
             Store?.Connected(id, connect.Username, cleanStart, connect.SessionExpiryInterval, connection.PacketFormatterAdapter.ProtocolVersion,
                 // The broker's own restore connection makes the session MQTTnet then has: it is present for the store.
@@ -92,9 +100,15 @@ internal sealed partial class SessionSupervisor(ILogger logger, TimeProvider tim
             return;
         }
         Store?.Disconnected(id, expiry);
+        // 3.1.2.11.2 / 3.14.2.2.2: the interval now in force (the last CONNECT's, or the DISCONNECT's) is the one
+        // MQTTnet must check when the client comes back; this supervisor ends the session when it elapses.
+        if (expiry > 0 && connection.PacketFormatterAdapter.ProtocolVersion == MQTTnet.Formatter.MqttProtocolVersion.V500)
+            lock (_lock)
+                if (_sessionCreatedBy.TryGetValue(id, out var created)) created.SessionExpiryInterval = expiry;
         if (expiry == 0)
         {
             SharedSubscriptions.Forget(id);
+            Unsubscribes.Forget(id);
             if (will is not null) PublishWill(id, will);
             return;
         }

@@ -3,6 +3,7 @@ using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using MqttIoT.Broker;
+using MqttIoT.Dashboard;
 using MqttIoT.Gateway;
 using MqttIoT.Hub;
 using MqttIoT.Sdk.Contract;
@@ -10,7 +11,8 @@ using MqttIoT.Sdk.Contract;
 // The main job in one process: the embedded broker, a gateway with the simulated station, and the hub.
 var cli = new GatewayCommandLine();
 var data = new Option<string>("--data") { Description = "Data folder (broker retained messages, hub index)", DefaultValueFactory = _ => "data" };
-var root = new RootCommand("MqttIoT demo: embedded broker + simulated gateway + hub in one process") { data };
+var httpPort = new Option<int>("--http-port") { Description = "Port of the web dashboard on 127.0.0.1 (0 turns it off)", DefaultValueFactory = _ => 8080 };
+var root = new RootCommand("MqttIoT demo: embedded broker + simulated gateway + hub + web dashboard in one process") { data, httpPort };
 cli.AddTo(root);
 var hubCli = new HubCommandLine();
 hubCli.AddTo(root, connection: false);
@@ -35,6 +37,9 @@ root.SetAction(async (parse, ct) =>
         BatchWindow = TimeSpan.FromMilliseconds(parse.GetValue(hubCli.BatchMs)),
     };
     builder.Services.AddHub(hub);
+    var http = parse.GetValue(httpPort);
+    // The dashboard finds the broker anonymous and says so on the page (DashboardAuthMode.Auto).
+    if (http != 0) builder.Services.AddDashboard(new DashboardOptions { HttpPort = http, Broker = new() { Host = "127.0.0.1", Port = gateway.Mqtt.Port, Root = gateway.Root } });
     var host = builder.Build();
     await host.StartAsync(ct);
     var topics = new TopicTree(gateway.Root);
@@ -47,6 +52,7 @@ root.SetAction(async (parse, ct) =>
           data   : {{dataDir}}
           hub    : index in {{hub.DatabasePath}}
           station: {{station}} with {{parse.GetValue(cli.Devices)}} simulated devices
+          web    : {{(http != 0 ? host.Services.GetRequiredService<DashboardServer>().Url.ToString() : "off (--http-port 0)")}}  (dashboard)
         Watch everything:
           mosquitto_sub -h 127.0.0.1 -p {{gateway.Mqtt.Port}} -V mqttv5 -v -t '{{gateway.Root}}/#'
         Read a value:

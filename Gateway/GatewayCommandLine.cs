@@ -20,7 +20,7 @@ public sealed class GatewayCommandLine
     /// <summary>Backend kind.</summary>
     public Option<string> Backend { get; } = new("--backend") { Description = "Station backend: simulated, opcua or ble", DefaultValueFactory = _ => "simulated" };
     /// <summary>Station id.</summary>
-    public Option<string> Station { get; } = new("--station") { Description = "Station id (ble: defaults to ble-{adapter})", DefaultValueFactory = _ => "sim-1" };
+    public Option<string> Station { get; } = new("--station") { Description = "Station id (simulated: sim-1, opcua: opcua-1, ble: ble-{adapter})", DefaultValueFactory = _ => "sim-1" };
     /// <summary>BlueZ adapter of the ble backend.</summary>
     public Option<string> Adapter { get; } = new("--adapter") { Description = "BLE: BlueZ adapter (hci0, or /org/bluez/hciN)", DefaultValueFactory = _ => "hci0" };
     /// <summary>D-Bus address of the ble backend.</summary>
@@ -39,11 +39,27 @@ public sealed class GatewayCommandLine
     /// <summary>OPC UA folder whose objects are the devices.</summary>
     public Option<string> OpcUaRoot { get; } = new("--opcua-root") { Description = "OPC UA folder whose objects are the devices (backend opcua)", DefaultValueFactory = _ => "i=85" };
 
+    /// <summary>OPC UA: how deep below the root devices are looked for.</summary>
+    public Option<int> OpcUaDepth { get; } = new("--opcua-depth") { Description = "OPC UA: levels below --opcua-root where devices are looked for (without --opcua-type: the objects at exactly that depth)", DefaultValueFactory = _ => 1 };
+    /// <summary>OPC UA: object types whose instances are the devices.</summary>
+    public Option<string[]> OpcUaTypes { get; } = new("--opcua-type") { Description = "OPC UA: an object type (node id; subtypes count) whose instances are devices wherever they sit; repeatable" };
+    /// <summary>OPC UA: how deep nested components give keys.</summary>
+    public Option<int> OpcUaKeyDepth { get; } = new("--opcua-key-depth") { Description = "OPC UA: levels of object components whose variables are keys, named by browse path (Drive/Speed)", DefaultValueFactory = _ => 1 };
+    /// <summary>OPC UA endpoint security.</summary>
+    public Option<string> OpcUaSecurity { get; } = new("--opcua-security")
+    {
+        Description = "OPC UA security (backend opcua): none, best, or Policy[:Mode] such as Basic256Sha256:SignAndEncrypt", DefaultValueFactory = _ => "none",
+    };
+    /// <summary>OPC UA PKI folder.</summary>
+    public Option<string?> OpcUaPki { get; } = new("--opcua-pki") { Description = "OPC UA PKI folder (own, trusted, rejected, issuers); trust a server by moving its certificate from rejected/certs to trusted/certs" };
+    /// <summary>Trust an unknown OPC UA server certificate on first use.</summary>
+    public Option<bool> OpcUaTrustOnFirstUse { get; } = new("--opcua-trust-on-first-use") { Description = "OPC UA: trust an unknown server certificate on first use (otherwise it is refused and copied to rejected/)" };
+
     /// <summary>Adds the options to a command.</summary>
     public void AddTo(Command command)
     {
         Broker.AddTo(command);
-        foreach (var option in new Option[] { Root, Backend, Station, Devices, NotifyMs, AutoConnect, Endpoint, OpcUaRoot, Adapter, DBusAddress, BleConfig })
+        foreach (var option in new Option[] { Root, Backend, Station, Devices, NotifyMs, AutoConnect, Endpoint, OpcUaRoot, OpcUaDepth, OpcUaTypes, OpcUaKeyDepth, OpcUaSecurity, OpcUaPki, OpcUaTrustOnFirstUse, Adapter, DBusAddress, BleConfig })
             command.Options.Add(option);
     }
 
@@ -72,9 +88,16 @@ public sealed class GatewayCommandLine
             }, time),
             "opcua" => new OpcUaStation(new OpcUaStationOptions
             {
-                StationId = parse.GetValue(Station)!,
+                // Not the simulated default: an OPC UA gateway named sim-1 would collide with the demo's station.
+                StationId = parse.GetResult(Station) is { Implicit: false } ? parse.GetValue(Station)! : "opcua-1",
                 Endpoint = parse.GetValue(Endpoint) ?? throw new ArgumentException("backend opcua needs --endpoint opc.tcp://host:port/path"),
                 RootNode = parse.GetValue(OpcUaRoot)!,
+                SearchDepth = parse.GetValue(OpcUaDepth),
+                DeviceTypes = [.. parse.GetValue(OpcUaTypes) ?? []],
+                KeyDepth = parse.GetValue(OpcUaKeyDepth),
+                Security = parse.GetValue(OpcUaSecurity)!,
+                PkiPath = parse.GetValue(OpcUaPki),
+                TrustServerCertificateOnFirstUse = parse.GetValue(OpcUaTrustOnFirstUse),
                 UserName = Environment.GetEnvironmentVariable("MQTTIOT_OPCUA_USER"),
                 Password = Environment.GetEnvironmentVariable("MQTTIOT_OPCUA_PASSWORD"),
                 AutoDiscover = parse.GetValue(AutoConnect),

@@ -147,14 +147,14 @@ public class BinaryEncodingTests
     {
         var body = Enumerable.Range(0, 20000).Select(i => (byte)i).ToArray();
         uint sequence = 41;
-        var chunks = SecureChannel.BuildChunks("MSG", 7, 3, () => ++sequence, 99, body, 8192, 0);
+        var chunks = SecureChannel.BuildChunks("MSG", 7, 3, () => ++sequence, 99, body, 8192 - SecureChannel.SymmetricHeaderSize, 0);
         chunks.Should().HaveCount(3);
         chunks.Should().OnlyContain(c => c.Length <= 8192);
         chunks.Select(c => (char)c[3]).Should().Equal('C', 'C', 'F');
         chunks.Select(c => BitConverter.ToUInt32(c, 16)).Should().Equal(42u, 43u, 44u);
         chunks.Should().OnlyContain(c => BitConverter.ToUInt32(c, 8) == 7 && BitConverter.ToUInt32(c, 12) == 3 && BitConverter.ToUInt32(c, 20) == 99);
         chunks.SelectMany(c => c.Skip(SecureChannel.SymmetricHeaderSize)).Should().Equal(body);
-        var limited = () => SecureChannel.BuildChunks("MSG", 7, 3, () => 1, 99, body, 8192, 2);
+        var limited = () => SecureChannel.BuildChunks("MSG", 7, 3, () => 1, 99, body, 8192 - SecureChannel.SymmetricHeaderSize, 2);
         limited.Should().Throw<OpcUaException>().Which.Status.Code.Should().Be(StatusCodes.BadRequestTooLarge);
     }
 

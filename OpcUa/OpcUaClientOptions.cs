@@ -12,7 +12,29 @@ public sealed class OpcUaClientOptions
     /// <summary>Who the session acts for; anonymous by default.</summary>
     public UserIdentity Identity { get; set; } = UserIdentity.Anonymous;
 
-    /// <summary>The application URI and name the server sees.</summary>
+    /// <summary>
+    /// The SecurityPolicy to use: <c>None</c> (the default), <c>Basic256Sha256</c>, <c>Aes128_Sha256_RsaOaep</c>,
+    /// <c>Aes256_Sha256_RsaPss</c> (short name or URI), or null for the most secure the server offers.
+    /// </summary>
+    public string? SecurityPolicy { get; set; } = "None";
+
+    /// <summary>The message security mode to use; null for the most secure the server offers with the policy.</summary>
+    public MessageSecurityMode? SecurityMode { get; set; } = MessageSecurityMode.None;
+
+    /// <summary>
+    /// The PKI folder (own, trusted, rejected, issuers): where the application certificate is created on first use
+    /// and server certificates are trusted.
+    /// </summary>
+    public string PkiPath { get; set; } = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData), "MqttIoT", "opcua-pki");
+
+    /// <summary>
+    /// Trust an unknown server certificate on first use, copying it to trusted/ (off by default: it is refused and
+    /// copied to rejected/, for an operator to trust). Certificates that are expired, name another application URI or
+    /// do not allow the key usages are refused either way.
+    /// </summary>
+    public bool TrustServerCertificateOnFirstUse { get; set; }
+
+    /// <summary>The application URI and name the server sees; it is in the application certificate's subject alternative name.</summary>
     public string ApplicationUri { get; set; } = "urn:mqttiot:opcua-client";
 
     /// <summary>The session's name on the server.</summary>
@@ -48,6 +70,9 @@ public sealed class OpcUaClientOptions
     /// <summary>Publish requests kept outstanding while a subscription exists (fewer when the server says BadTooManyPublishRequests).</summary>
     public int PublishRequestCount { get; set; } = 2;
 
+    /// <summary>Whether the options ask for SecurityPolicy None and mode None only (no endpoint discovery, no certificates).</summary>
+    public bool IsUnsecured => Security.SecurityPolicy.Find(SecurityPolicy)?.IsNone == true;
+
     /// <summary>Throws when the options cannot work.</summary>
     public void Validate()
     {
@@ -60,5 +85,12 @@ public sealed class OpcUaClientOptions
         if (OperationTimeout <= TimeSpan.Zero || ConnectTimeout <= TimeSpan.Zero) throw new ArgumentException("timeouts must be positive");
         if (PublishRequestCount < 1) throw new ArgumentException("PublishRequestCount must be at least 1");
         ArgumentNullException.ThrowIfNull(Identity);
+        if (SecurityPolicy is not null && Security.SecurityPolicy.Find(SecurityPolicy) is null)
+            throw new ArgumentException($"unknown SecurityPolicy '{SecurityPolicy}' (this client has: {string.Join(", ", Security.SecurityPolicy.All.Select(p => p.Name))})");
+        if (SecurityMode is MessageSecurityMode.Invalid) throw new ArgumentException("SecurityMode must be None, Sign or SignAndEncrypt");
+        bool none = Security.SecurityPolicy.Find(SecurityPolicy)?.IsNone == true;
+        if (none && SecurityMode is MessageSecurityMode.Sign or MessageSecurityMode.SignAndEncrypt || !none && SecurityPolicy is not null && SecurityMode is MessageSecurityMode.None)
+            throw new ArgumentException($"SecurityPolicy {SecurityPolicy} does not go with SecurityMode {SecurityMode}");
+        if (!Uri.TryCreate(ApplicationUri, UriKind.Absolute, out _)) throw new ArgumentException($"ApplicationUri '{ApplicationUri}' is not a URI");
     }
 }

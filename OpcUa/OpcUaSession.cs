@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using MqttIoT.OpcUa.Binary;
@@ -8,8 +9,9 @@ using MqttIoT.OpcUa.Transport;
 namespace MqttIoT.OpcUa;
 
 /// <summary>
-/// A session over a secure channel with SecurityPolicy None: CreateSession with a 32-byte random nonce, then
-/// ActivateSession with the identity the endpoint's policies allow (OPC 10000-4 §5.6). While idle it reads the server
+/// A session over a secure channel: CreateSession with a 32-byte random nonce (and, on a secured channel, the
+/// application certificate, checking the server's signature of it), then ActivateSession signed with the application
+/// key and with the identity the endpoint's policies allow (OPC 10000-4 §5.6). While idle it reads the server
 /// clock now and then, which keeps the session alive and finds a dead link; a broken link raises
 /// <see cref="ConnectionLost"/> once, and the session is then finished: reconnecting means a new session.
 /// </summary>
@@ -51,7 +53,7 @@ public sealed partial class OpcUaSession : IOpcUaSession
     /// <summary>The session timeout the server granted.</summary>
     public TimeSpan SessionTimeout { get; private set; }
 
-    /// <summary>The endpoint (SecurityPolicy None) the session was activated on.</summary>
+    /// <summary>The endpoint the session was activated on.</summary>
     public EndpointDescription? Endpoint { get; private set; }
 
     /// <summary>What HEL/ACK settled for this connection.</summary>
@@ -59,6 +61,12 @@ public sealed partial class OpcUaSession : IOpcUaSession
 
     /// <summary>The secure channel's token lifetime, as granted.</summary>
     public TimeSpan SecureChannelLifetime => _channel.TokenLifetime;
+
+    /// <summary>The channel's SecurityPolicy.</summary>
+    public Security.SecurityPolicy SecurityPolicy => _channel.Policy;
+
+    /// <summary>The channel's message security mode.</summary>
+    public MessageSecurityMode SecurityMode => _channel.Mode;
 
     /// <summary>How many times the secure channel token was renewed.</summary>
     public int SecureChannelRenewals => _channel.TokenRenewals;
@@ -73,11 +81,15 @@ public sealed partial class OpcUaSession : IOpcUaSession
         options.Validate();
         var logger = (ILogger?)loggerFactory?.CreateLogger<OpcUaSession>() ?? NullLogger.Instance;
         var time = timeProvider ?? TimeProvider.System;
-        var channel = await SecureChannel.OpenAsync(options, logger, time, cancellationToken).ConfigureAwait(false);
+        EndpointDescription? endpoint = null;
+        Security.ChannelSecurity? security = null;
+        if (!options.IsUnsecured)
+            (endpoint, security) = await Security.EndpointDiscovery.PrepareAsync(options, logger, time, cancellationToken).ConfigureAwait(false);
+        var channel = await SecureChannel.OpenAsync(options, security, logger, time, cancellationToken).ConfigureAwait(false);
         var session = new OpcUaSession(options, channel, logger, time);
         try
         {
-            await session.CreateAndActivateAsync(cancellationToken).ConfigureAwait(false);
+            await session.CreateAndActivateAsync(endpoint, security, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -89,8 +101,9 @@ public sealed partial class OpcUaSession : IOpcUaSession
         return session;
     }
 
-    private async Task CreateAndActivateAsync(CancellationToken cancellationToken)
+    private async Task CreateAndActivateAsync(EndpointDescription? chosen, Security.ChannelSecurity? security, CancellationToken cancellationToken)
     {
+        var clientCertificate = security?.LocalCertificate.RawData;
         var clientNonce = RandomNumberGenerator.GetBytes(NonceLength);
         var (_, d) = await CallServiceAsync("CreateSession", EncodingIds.CreateSessionRequest, EncodingIds.CreateSessionResponse, e =>
         {
@@ -105,7 +118,7 @@ public sealed partial class OpcUaSession : IOpcUaSession
             e.WriteString(_options.EndpointUrl);
             e.WriteString(_options.SessionName);
             e.WriteByteString(clientNonce);
-            e.WriteByteString(null); // ClientCertificate: none with SecurityPolicy None
+            e.WriteByteString(clientCertificate); // none with SecurityPolicy None
             e.WriteDouble(_options.SessionTimeout.TotalMilliseconds);
             e.WriteUInt32((uint)_options.MaxMessageSize);
         }, cancellationToken).ConfigureAwait(false);
@@ -115,19 +128,37 @@ public sealed partial class OpcUaSession : IOpcUaSession
         var serverNonce = d.ReadByteString();
         var serverCertificate = d.ReadByteString();
         var endpoints = d.ReadList(() => EndpointDescription.Decode(d));
+        d.ReadArray(() => { d.ReadByteString(); d.ReadByteString(); return 0; }); // ServerSoftwareCertificates (not used)
+        d.ReadString(); // ServerSignature.Algorithm
+        var serverSignature = d.ReadByteString();
 
-        Endpoint = endpoints.FirstOrDefault(ep => ep.SecurityPolicyUri == SecureChannel.SecurityPolicyNone && ep.SecurityMode == 1)
-            ?? throw new OpcUaException(StatusCodes.BadSecurityPolicyRejected, $"the server offers no SecurityPolicy None endpoint among its {endpoints.Length}");
+        var policyUri = _channel.Policy.Uri;
+        Endpoint = endpoints.FirstOrDefault(ep => ep.SecurityPolicyUri == policyUri && ep.Mode == _channel.Mode) ?? chosen
+            ?? throw new OpcUaException(StatusCodes.BadSecurityPolicyRejected,
+                $"the server offers no {_channel.Policy.Name}/{_channel.Mode} endpoint among its {endpoints.Length} ({string.Join(", ", endpoints.Select(ep => ep.ToString()))})");
+        byte[]? clientSignature = null;
+        if (security is not null)
+        {
+            if (serverNonce is not { Length: >= NonceLength })
+                throw new OpcUaException(StatusCodes.BadNonceInvalid, $"the server's session nonce has {serverNonce?.Length ?? 0} bytes, at least {NonceLength} are needed");
+            if (serverCertificate is null || !Security.CertificateChecks.FirstCertificate(serverCertificate).AsSpan().SequenceEqual(security.RemoteCertificate.RawData))
+                throw new OpcUaException(StatusCodes.BadCertificateInvalid, "CreateSession returned another server certificate than the endpoint's");
+            using (var serverKey = security.RemoteCertificate.GetRSAPublicKey()!)
+                if (serverSignature is null || !security.Policy.Verify(serverKey, [.. clientCertificate!, .. clientNonce], serverSignature))
+                    throw new OpcUaException(StatusCodes.BadApplicationSignatureInvalid, "the server's signature of our certificate and nonce is wrong");
+            using var key = security.LocalCertificate.GetRSAPrivateKey()!;
+            clientSignature = security.Policy.Sign(key, [.. security.RemoteCertificate.RawData, .. serverNonce]);
+        }
 
         var (_, a) = await CallServiceAsync("ActivateSession", EncodingIds.ActivateSessionRequest, EncodingIds.ActivateSessionResponse, e =>
         {
-            e.WriteString(null); // ClientSignature.Algorithm
-            e.WriteByteString(null); // ClientSignature.Signature
+            e.WriteString(clientSignature is null ? null : security!.Policy.AsymmetricSignatureUri); // ClientSignature.Algorithm
+            e.WriteByteString(clientSignature); // ClientSignature.Signature
             e.WriteInt32(0); // ClientSoftwareCertificates
             e.WriteInt32(0); // LocaleIds
-            IdentityTokens.Write(e, _options.Identity, Endpoint, serverCertificate, serverNonce);
-            e.WriteString(null); // UserTokenSignature.Algorithm
-            e.WriteByteString(null); // UserTokenSignature.Signature
+            var userSignature = IdentityTokens.Write(e, _options.Identity, Endpoint, serverCertificate, serverNonce);
+            e.WriteString(userSignature?.Algorithm); // UserTokenSignature.Algorithm
+            e.WriteByteString(userSignature?.Signature); // UserTokenSignature.Signature
         }, cancellationToken).ConfigureAwait(false);
         a.ReadByteString(); // the next ServerNonce
         var results = a.ReadList(a.ReadStatusCode);

@@ -1,13 +1,27 @@
+using System.Security.Cryptography.X509Certificates;
+
 namespace MqttIoT.OpcUa;
 
-/// <summary>Who a session acts for: anonymous, or a user name and password.</summary>
+/// <summary>Who a session acts for: anonymous, a user name and password, or an X.509 user certificate.</summary>
 public sealed class UserIdentity
 {
-    private UserIdentity(string? userName, string? password)
+    private UserIdentity(string? userName, string? password, X509Certificate2? certificate = null)
     {
         UserName = userName;
         Password = password;
+        Certificate = certificate;
     }
+
+    /// <summary>A user certificate with its private key, which signs the server's certificate and nonce to prove it.</summary>
+    public static UserIdentity FromCertificate(X509Certificate2 certificate)
+    {
+        ArgumentNullException.ThrowIfNull(certificate);
+        if (!certificate.HasPrivateKey) throw new ArgumentException("the user certificate needs its private key", nameof(certificate));
+        return new UserIdentity(null, null, certificate);
+    }
+
+    /// <summary>The user certificate, null unless the identity is one.</summary>
+    public X509Certificate2? Certificate { get; }
 
     /// <summary>No user.</summary>
     public static UserIdentity Anonymous { get; } = new(null, null);
@@ -27,8 +41,8 @@ public sealed class UserIdentity
     public string? Password { get; }
 
     /// <summary>Whether this is the anonymous identity.</summary>
-    public bool IsAnonymous => UserName is null;
+    public bool IsAnonymous => UserName is null && Certificate is null;
 
     /// <inheritdoc />
-    public override string ToString() => IsAnonymous ? "anonymous" : $"user '{UserName}'";
+    public override string ToString() => Certificate is { } c ? $"certificate '{c.Subject}'" : IsAnonymous ? "anonymous" : $"user '{UserName}'";
 }

@@ -53,6 +53,9 @@ public sealed partial class MqttSession : IAsyncDisposable
     /// </summary>
     public Func<ReceivedMessage, ValueTask>? MessageReceived { get; set; }
 
+    /// <summary>How the message of the <see cref="IoTException"/> of a refused CONNECT starts; the CONNACK's reason code follows.</summary>
+    public const string RefusedPrefix = "the broker refused the connection: ";
+
     /// <summary>Called after every successful (re)connect, once subscriptions are restored. The flag is true on reconnects.</summary>
     public Func<bool, CancellationToken, Task>? Connected { get; set; }
 
@@ -79,7 +82,7 @@ public sealed partial class MqttSession : IAsyncDisposable
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
-                LogWaitingForBroker(ClientId, _options.Host, _options.Port, backoff.Current.TotalMilliseconds, ex.Message);
+                LogWaitingForBroker(_options.Host, _options.Port, ClientId, backoff.Current.TotalMilliseconds, ex.Message);
                 await backoff.DelayAsync(cancellationToken).ConfigureAwait(false);
             }
         }
@@ -214,7 +217,11 @@ public sealed partial class MqttSession : IAsyncDisposable
         }
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_options.ConnectTimeout + _options.ConnectTimeout);
-        await _client.ConnectAsync(builder.Build(), timeout.Token).ConfigureAwait(false);
+        var connack = await _client.ConnectAsync(builder.Build(), timeout.Token).ConfigureAwait(false);
+        // MQTTnet 5 returns a refused CONNACK (bad credentials, not authorized) instead of throwing: say so, with its reason
+        // code, rather than failing later on a "not connected" subscribe (the dashboard tells a refusal from an absent broker by it).
+        if (connack.ResultCode != MqttClientConnectResultCode.Success)
+            throw new IoTException(ErrorCode.Unavailable, $"{RefusedPrefix}{connack.ResultCode}{(string.IsNullOrEmpty(connack.ReasonString) ? "" : " (" + connack.ReasonString + ")")}");
 
         List<KeyValuePair<string, uint>> filters;
         lock (_filtersLock) filters = [.. _filters];
@@ -317,8 +324,8 @@ public sealed partial class MqttSession : IAsyncDisposable
     [LoggerMessage(EventId = 1002, Level = LogLevel.Information, Message = "MQTT {ClientId} reconnect failed, next try in {DelayMs} ms: {Error}")]
     private partial void LogReconnectFailed(string clientId, double delayMs, string error);
 
-    [LoggerMessage(EventId = 1003, Level = LogLevel.Warning, Message = "MQTT {ClientId} waiting for the broker at {Host}:{Port} (next try in {DelayMs} ms): {Error}")]
-    private partial void LogWaitingForBroker(string clientId, string host, int port, double delayMs, string error);
+    [LoggerMessage(EventId = 1003, Level = LogLevel.Warning, Message = "Waiting for the broker at {Host}:{Port} as {ClientId} (next try in {DelayMs} ms): {Error}")]
+    private partial void LogWaitingForBroker(string host, int port, string clientId, double delayMs, string error);
 
     [LoggerMessage(EventId = 1004, Level = LogLevel.Debug, Message = "MQTT send failed while disconnected: {Error}")]
     private partial void LogSendFailed(string error);

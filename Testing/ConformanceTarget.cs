@@ -18,6 +18,7 @@ public sealed class ConformanceTarget : IAsyncDisposable
     public const int EmbeddedReceiveMaximum = 20;
 
     private readonly EmbeddedBroker? _embedded;
+    private MosquittoBroker? _mosquitto;
     private readonly ILoggerFactory? _loggers;
     private readonly string? _dataDirectory;
     private readonly List<WireClient> _clients = [];
@@ -49,6 +50,22 @@ public sealed class ConformanceTarget : IAsyncDisposable
         var host = Environment.GetEnvironmentVariable("MQTTIOT_CONFORMANCE_HOST");
         return new ConformanceTarget(string.IsNullOrEmpty(host) ? "127.0.0.1" : host, int.Parse(port, System.Globalization.CultureInfo.InvariantCulture));
     }
+
+    /// <summary>
+    /// The broker of the suite test.sh runs (MQTTIOT_TEST_BROKER): an embedded one, or an open Mosquitto of the test's
+    /// own. For protocol behaviour both brokers must share: a test class using it runs in both suites.
+    /// </summary>
+    public static async Task<ConformanceTarget> StartForSuiteAsync()
+    {
+        if (!TestEnvironment.UseMosquitto) return await StartEmbeddedAsync();
+        var data = Directory.CreateTempSubdirectory("mqttiot-conformance-").FullName;
+        var port = FreePort.Next();
+        var mosquitto = await MosquittoBroker.StartOpenAsync(port, data);
+        return new ConformanceTarget("127.0.0.1", port, dataDirectory: data) { _mosquitto = mosquitto };
+    }
+
+    /// <summary>The embedded broker, when the target is one (null for Mosquitto).</summary>
+    public EmbeddedBroker? Embedded => _embedded;
 
     /// <summary>
     /// An embedded broker of its own, whatever MQTTIOT_CONFORMANCE_PORT says: for a behaviour that depends on the
@@ -92,6 +109,7 @@ public sealed class ConformanceTarget : IAsyncDisposable
     {
         foreach (var c in _clients) await c.DisposeAsync();
         if (_embedded is not null) await _embedded.DisposeAsync();
+        if (_mosquitto is not null) await _mosquitto.DisposeAsync();
         _loggers?.Dispose();
         if (_dataDirectory is not null)
         {

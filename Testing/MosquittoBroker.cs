@@ -35,8 +35,25 @@ public sealed class MosquittoBroker : IAsyncDisposable
         Directory.CreateDirectory(data);
         var passwd = Path.Combine(directory, "passwd");
         await WritePasswordFileAsync(passwd, users);
+        return await LaunchAsync(directory, port, data, Configuration(port, tlsPort, data, passwd, certificates, autosaveInterval, requireClientCertificate));
+    }
+
+    /// <summary>
+    /// A Mosquitto as a third-party client meets it out of the box, for protocol tests that run on both brokers: one
+    /// plain listener on 127.0.0.1, anonymous clients, no ACL, no persistence file.
+    /// </summary>
+    public static Task<MosquittoBroker> StartOpenAsync(int port, string directory)
+    {
+        Directory.CreateDirectory(directory);
+        var config = $"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\nset_tcp_nodelay true\nmax_queued_messages 100000\n"
+            + $"log_dest stdout\nlog_type error\nlog_type warning\nuser {Environment.UserName}\n";
+        return LaunchAsync(directory, port, directory, config);
+    }
+
+    private static async Task<MosquittoBroker> LaunchAsync(string directory, int port, string data, string configuration)
+    {
         var config = Path.Combine(directory, "mosquitto.conf");
-        await File.WriteAllTextAsync(config, Configuration(port, tlsPort, data, passwd, certificates, autosaveInterval, requireClientCertificate));
+        await File.WriteAllTextAsync(config, configuration);
 
         var process = ChildProcess.Start("mosquitto", ["-c", config], RepositoryRoot);
         var broker = new MosquittoBroker(process, data);

@@ -249,6 +249,8 @@ public class OpcUaBackendTests(OpcUaServerFixture fixture, ITestOutputHelper out
         {
             StationId = "opcua-flap", Endpoint = "opc.tcp://127.0.0.1:1/none", RootNode = "i=85",
             ReconnectMinDelay = TimeSpan.FromMilliseconds(100), ReconnectMaxDelay = TimeSpan.FromMilliseconds(400),
+            // Without jitter, so the delays read off the clock are the doubling steps themselves.
+            ReconnectJitter = 0,
         };
         await using var station = new OpcUaStation(options, Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance, time, async (_, ct) =>
         {
@@ -302,6 +304,16 @@ public class OpcUaBackendTests(OpcUaServerFixture fixture, ITestOutputHelper out
         backend.GetProps().Attributes!["rootNode"]!.GetValue<string>().Should().Be("ns=2;s=Line");
         var missing = () => cli.CreateBackend(root.Parse(["--backend", "opcua"]), TimeProvider.System);
         missing.Should().Throw<ArgumentException>().WithMessage("*--endpoint*");
+    }
+
+    [Fact]
+    public void An_opcua_gateway_without_a_station_id_is_named_opcua_1_not_the_simulated_default()
+    {
+        var cli = new Gateway.GatewayCommandLine();
+        var root = new System.CommandLine.RootCommand();
+        cli.AddTo(root);
+        cli.CreateBackend(root.Parse(["--backend", "opcua", "--endpoint", "opc.tcp://127.0.0.1:4840/x"]), TimeProvider.System).Id.Should().Be("opcua-1");
+        cli.CreateBackend(root.Parse(["--backend", "simulated"]), TimeProvider.System).Id.Should().Be("sim-1");
     }
 
     private static byte[] Int32(int value)

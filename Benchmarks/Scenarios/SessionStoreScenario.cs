@@ -11,7 +11,7 @@ using MqttIoT.Tests.Infrastructure;
 namespace MqttIoT.Benchmarks.Scenarios;
 
 /// <summary>
-/// What the broker's session log (<c>Broker/SessionStore.cs</c>) costs: the embedded broker in this process on a
+/// What the broker's session log (<c>Broker/Sessions/SessionStore.cs</c>) costs: the embedded broker in this process on a
 /// free loopback port with a fresh temporary data folder, <see cref="BrokerOptions.PersistSessions"/> on against
 /// off (the baseline) in the same run. Persistent subscribers (clean start, Session Expiry Interval 300 s, QoS 1)
 /// and one bare publisher publishing QoS 1 messages of 200 bytes with a window of messages in flight (a slot

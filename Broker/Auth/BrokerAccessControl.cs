@@ -40,7 +40,6 @@ internal sealed partial class BrokerAccessControl
         if (_acl is null) return;
         server.InterceptingPublishAsync += OnPublishAsync;
         server.InterceptingSubscriptionAsync += OnSubscribeAsync;
-        server.InterceptingClientEnqueueAsync += OnEnqueueAsync;
     }
 
     /// <summary>Checks a CONNECT; returns false (and sets the reason code) when it is refused.</summary>
@@ -90,12 +89,9 @@ internal sealed partial class BrokerAccessControl
         return Task.CompletedTask;
     }
 
-    private Task OnEnqueueAsync(InterceptingClientApplicationMessageEnqueueEventArgs e)
-    {
-        var user = _userOfClient.GetValueOrDefault(e.ReceiverClientId);
-        if (!_acl!.CanRead(user, e.ReceiverClientId, e.ApplicationMessage.Topic)) e.AcceptEnqueue = false;
-        return Task.CompletedTask;
-    }
+    /// <summary>Whether the ACL lets <paramref name="receiverId"/> read a message on <paramref name="topic"/> (true without an ACL).</summary>
+    public bool MayRead(string receiverId, string topic) =>
+        _acl is null || _acl.CanRead(_userOfClient.GetValueOrDefault(receiverId), receiverId, topic);
 
     [LoggerMessage(EventId = 4000, Level = LogLevel.Warning, Message = "Refused connection of {ClientId} as {User}: {Why}")]
     private partial void LogRefused(string clientId, string user, string why);

@@ -56,6 +56,16 @@ public static class StatusCodes
     public const uint BadCertificateInvalid = 0x80120000;
     /// <summary>An error occurred verifying security.</summary>
     public const uint BadSecurityChecksFailed = 0x80130000;
+    /// <summary>The certificate has expired or is not yet valid.</summary>
+    public const uint BadCertificateTimeInvalid = 0x80140000;
+    /// <summary>The URI specified in the ApplicationDescription does not match the URI in the certificate.</summary>
+    public const uint BadCertificateUriInvalid = 0x80170000;
+    /// <summary>The certificate may not be used for the requested operation.</summary>
+    public const uint BadCertificateUseNotAllowed = 0x80180000;
+    /// <summary>The certificate is not trusted.</summary>
+    public const uint BadCertificateUntrusted = 0x801A0000;
+    /// <summary>The certificate does not meet the requirements of the security policy.</summary>
+    public const uint BadCertificatePolicyCheckFailed = 0x81140000;
     /// <summary>User does not have permission to perform the requested operation.</summary>
     public const uint BadUserAccessDenied = 0x801F0000;
     /// <summary>The user identity token is not valid.</summary>
@@ -276,6 +286,11 @@ public static class StatusCodes
         [BadDataTypeIdUnknown] = ("BadDataTypeIdUnknown", "The extension object cannot be (de)serialized because the data type id is not recognized."),
         [BadCertificateInvalid] = ("BadCertificateInvalid", "The certificate provided as a parameter is not valid."),
         [BadSecurityChecksFailed] = ("BadSecurityChecksFailed", "An error occurred verifying security."),
+        [BadCertificateTimeInvalid] = ("BadCertificateTimeInvalid", "The certificate has expired or is not yet valid."),
+        [BadCertificateUriInvalid] = ("BadCertificateUriInvalid", "The URI specified in the ApplicationDescription does not match the URI in the certificate."),
+        [BadCertificateUseNotAllowed] = ("BadCertificateUseNotAllowed", "The certificate may not be used for the requested operation."),
+        [BadCertificateUntrusted] = ("BadCertificateUntrusted", "The certificate is not trusted."),
+        [BadCertificatePolicyCheckFailed] = ("BadCertificatePolicyCheckFailed", "The certificate does not meet the requirements of the security policy."),
         [BadUserAccessDenied] = ("BadUserAccessDenied", "User does not have permission to perform the requested operation."),
         [BadIdentityTokenInvalid] = ("BadIdentityTokenInvalid", "The user identity token is not valid."),
         [BadIdentityTokenRejected] = ("BadIdentityTokenRejected", "The user identity token is valid but the server has rejected it."),

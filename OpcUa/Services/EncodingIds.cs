@@ -18,6 +18,9 @@ internal static class EncodingIds
     public const uint CloseSessionResponse = 476;
     public const uint AnonymousIdentityToken = 321;
     public const uint UserNameIdentityToken = 324;
+    public const uint X509IdentityToken = 327;
+    public const uint GetEndpointsRequest = 428;
+    public const uint GetEndpointsResponse = 431;
     public const uint BrowseRequest = 527;
     public const uint BrowseResponse = 530;
     public const uint BrowseNextRequest = 533;

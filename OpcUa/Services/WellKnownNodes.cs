@@ -17,6 +17,14 @@ public static class WellKnownNodes
     public static readonly NodeId Organizes = new(35u);
     /// <summary>Server_ServerStatus_CurrentTime, the server's clock.</summary>
     public static readonly NodeId ServerCurrentTime = new(2258u);
+    /// <summary>HasSubtype: from a type to its subtypes.</summary>
+    public static readonly NodeId HasSubtype = new(45u);
+    /// <summary>Server_ServerCapabilities_OperationLimits_MaxMonitoredItemsPerCall.</summary>
+    public static readonly NodeId MaxMonitoredItemsPerCall = new(11714u);
+    /// <summary>Server_ServerCapabilities_OperationLimits_MaxNodesPerRead.</summary>
+    public static readonly NodeId MaxNodesPerRead = new(11705u);
+    /// <summary>Server_ServerCapabilities_OperationLimits_MaxNodesPerBrowse.</summary>
+    public static readonly NodeId MaxNodesPerBrowse = new(11710u);
     /// <summary>Server_NamespaceArray.</summary>
     public static readonly NodeId NamespaceArray = new(2255u);
 }

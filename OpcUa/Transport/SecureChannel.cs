@@ -3,13 +3,16 @@ using System.Collections.Concurrent;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using MqttIoT.OpcUa.Binary;
+using MqttIoT.OpcUa.Security;
 using MqttIoT.OpcUa.Services;
 
 namespace MqttIoT.OpcUa.Transport;
 
 /// <summary>
-/// A secure channel with SecurityPolicy None over one UA TCP connection (OPC 10000-6 §6.7): OPN to open it and to
-/// renew its token at 75% of the lifetime granted, MSG chunks both ways, CLO to close it. Requests carry a request id
+/// A secure channel over one UA TCP connection (OPC 10000-6 §6.7): OPN to open it and to renew its token at 75% of
+/// the lifetime granted, MSG chunks both ways, CLO to close it. With SecurityPolicy None chunks travel as they are;
+/// otherwise <see cref="ChannelSecurity"/> signs (and encrypts) each chunk on the way out and checks it on the way in,
+/// and every renewal derives new keys from new nonces. Requests carry a request id
 /// and responses are matched by it, so any number can be in flight; chunks of one request are never interleaved with
 /// another's on the way out, and are reassembled per request id on the way in.
 /// </summary>
@@ -18,12 +21,12 @@ internal sealed partial class SecureChannel : IAsyncDisposable
     public const string SecurityPolicyNone = "http://opcfoundation.org/UA/SecurityPolicy#None";
     /// <summary>MSG/CLO chunk: header (8), channel id (4), token id (4), sequence number (4), request id (4).</summary>
     internal const int SymmetricHeaderSize = 24;
-    private const int MessageSecurityModeNone = 1;
 
     private readonly UaTcpConnection _connection;
     private readonly OpcUaClientOptions _options;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
+    private readonly ChannelSecurity? _security;
     private readonly SemaphoreSlim _sendLock = new(1, 1);
     private readonly ConcurrentDictionary<uint, TaskCompletionSource<byte[]>> _pending = new();
     private readonly Dictionary<uint, PartialMessage> _partial = [];
@@ -40,9 +43,10 @@ internal sealed partial class SecureChannel : IAsyncDisposable
     private int _faulted;
     private int _disposed;
 
-    private SecureChannel(UaTcpConnection connection, OpcUaClientOptions options, ILogger logger, TimeProvider time)
+    private SecureChannel(UaTcpConnection connection, OpcUaClientOptions options, ChannelSecurity? security, ILogger logger, TimeProvider time)
     {
         _connection = connection;
+        _security = security;
         _options = options;
         _logger = logger;
         _time = time;
@@ -66,11 +70,27 @@ internal sealed partial class SecureChannel : IAsyncDisposable
     /// <summary>Called once when the channel breaks (not when it is closed on purpose).</summary>
     public Action<OpcUaException>? Faulted { get; set; }
 
-    /// <summary>Connects, says hello and opens the channel.</summary>
-    public static async Task<SecureChannel> OpenAsync(OpcUaClientOptions options, ILogger logger, TimeProvider time, CancellationToken cancellationToken)
+    /// <summary>The policy of the channel.</summary>
+    public SecurityPolicy Policy => _security?.Policy ?? SecurityPolicy.None;
+
+    /// <summary>The message security mode of the channel.</summary>
+    public MessageSecurityMode Mode => _security?.Mode ?? MessageSecurityMode.None;
+
+    /// <summary>
+    /// Connects, says hello and opens the channel, with <paramref name="security"/> (which the channel then owns) or
+    /// SecurityPolicy None when null.
+    /// </summary>
+    public static async Task<SecureChannel> OpenAsync(OpcUaClientOptions options, ChannelSecurity? security, ILogger logger, TimeProvider time,
+        CancellationToken cancellationToken)
     {
-        var connection = await UaTcpConnection.ConnectAsync(options, cancellationToken).ConfigureAwait(false);
-        var channel = new SecureChannel(connection, options, logger, time);
+        UaTcpConnection connection;
+        try { connection = await UaTcpConnection.ConnectAsync(options, cancellationToken).ConfigureAwait(false); }
+        catch
+        {
+            security?.Dispose();
+            throw;
+        }
+        var channel = new SecureChannel(connection, options, security, logger, time);
         channel._receiveLoop = Task.Run(() => channel.ReceiveLoopAsync(channel._receiving.Token), CancellationToken.None);
         try
         {
@@ -124,9 +144,11 @@ internal sealed partial class SecureChannel : IAsyncDisposable
         Interlocked.Exchange(ref _closed, 1);
         StopRenewTimer();
         await ShutdownAsync(new OpcUaException(StatusCodes.BadSecureChannelClosed, "the channel was disposed")).ConfigureAwait(false);
+        // RenewAsync keeps its own failures (it faults the channel or logs); this only waits for it to end.
         try { await _renewal.ConfigureAwait(false); } catch (OpcUaException) { } catch (OperationCanceledException) { }
         _receiving.Dispose();
         _sendLock.Dispose();
+        _security?.Dispose();
     }
 
     private async Task ShutdownAsync(OpcUaException reason)
@@ -144,8 +166,9 @@ internal sealed partial class SecureChannel : IAsyncDisposable
         new RequestHeader(NodeId.Null, _time.GetUtcNow().UtcDateTime, 0, (uint)_options.OperationTimeout.TotalMilliseconds).Encode(body);
         body.WriteUInt32(0); // ClientProtocolVersion
         body.WriteInt32(renew ? 1 : 0); // RequestType: Issue or Renew
-        body.WriteInt32(MessageSecurityModeNone);
-        body.WriteByteString([]); // ClientNonce: empty with SecurityPolicy None
+        body.WriteInt32((int)Mode);
+        var clientNonce = _security?.NewNonce() ?? [];
+        body.WriteByteString(clientNonce); // empty with SecurityPolicy None
         body.WriteUInt32((uint)Math.Min(_options.SecureChannelLifetime.TotalMilliseconds, uint.MaxValue));
 
         var (typeId, d) = ReadTypeId(await ExchangeAsync("OPN", body.Written, _options.OperationTimeout, cancellationToken).ConfigureAwait(false));
@@ -159,10 +182,12 @@ internal sealed partial class SecureChannel : IAsyncDisposable
         uint tokenId = d.ReadUInt32();
         d.ReadDateTime(); // CreatedAt: the server's clock; the lifetime is counted on ours
         uint lifetimeMs = d.ReadUInt32();
+        var serverNonce = d.ReadByteString() ?? [];
         if (renew && channelId != ChannelId)
             throw new OpcUaException(StatusCodes.BadSecureChannelIdInvalid, $"the renewed token is for channel {channelId}, not {ChannelId}");
         ChannelId = channelId;
-        // From now on we send with the new token; the server accepts the old one until it expires.
+        // From now on we send with the new token (and its keys); the server accepts the old one until it expires.
+        _security?.InstallToken(tokenId, clientNonce, serverNonce);
         _tokenId = tokenId;
         TokenLifetime = TimeSpan.FromMilliseconds(Math.Max(lifetimeMs, 1000));
         if (renew) TokenRenewals++;
@@ -200,7 +225,11 @@ internal sealed partial class SecureChannel : IAsyncDisposable
             // A channel whose token cannot be renewed dies when the token expires: say so now.
             Fault(ex as OpcUaException ?? new OpcUaException(StatusCodes.BadSecureChannelClosed, "renewing the secure channel token failed", ex));
         }
-        catch (Exception) { }
+        catch (Exception ex)
+        {
+            // Closed or disposed while renewing: the renewal's failure is the close itself, and nobody waits for it.
+            LogRenewEndedByClose(ex.Message);
+        }
     }
 
     private async Task<byte[]> ExchangeAsync(string messageType, ReadOnlyMemory<byte> body, TimeSpan timeout, CancellationToken cancellationToken)
@@ -245,8 +274,10 @@ internal sealed partial class SecureChannel : IAsyncDisposable
                 await _connection.WriteAsync(BuildOpenChunk(requestId, body.Span), cancellationToken).ConfigureAwait(false);
                 return;
             }
-            var chunks = BuildChunks(messageType, ChannelId, _tokenId, NextSendSequence, requestId, body.Span, limits.SendChunkSize, limits.RemoteMaxChunkCount);
-            foreach (var chunk in chunks) await _connection.WriteAsync(chunk, cancellationToken).ConfigureAwait(false);
+            int perChunk = _security?.MaxBodyPerChunk(limits.SendChunkSize) ?? limits.SendChunkSize - SymmetricHeaderSize;
+            var chunks = BuildChunks(messageType, ChannelId, _tokenId, NextSendSequence, requestId, body.Span, perChunk, limits.RemoteMaxChunkCount);
+            foreach (var chunk in chunks)
+                await _connection.WriteAsync(_security is null ? chunk : _security.ProtectSymmetric(chunk), cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -254,11 +285,13 @@ internal sealed partial class SecureChannel : IAsyncDisposable
         }
     }
 
-    /// <summary>The chunks of one MSG or CLO message: all 'C' but the last, 'F'. Each carries its own sequence number.</summary>
+    /// <summary>
+    /// The chunks of one MSG or CLO message, unprotected, with at most <paramref name="perChunk"/> body bytes each: all
+    /// 'C' but the last, 'F'. Each carries its own sequence number.
+    /// </summary>
     internal static List<byte[]> BuildChunks(string messageType, uint channelId, uint tokenId, Func<uint> nextSequence, uint requestId,
-        ReadOnlySpan<byte> body, int chunkSize, int maxChunkCount)
+        ReadOnlySpan<byte> body, int perChunk, int maxChunkCount)
     {
-        int perChunk = chunkSize - SymmetricHeaderSize;
         int count = Math.Max(1, (body.Length + perChunk - 1) / perChunk);
         if (maxChunkCount > 0 && count > maxChunkCount)
             throw new OpcUaException(StatusCodes.BadRequestTooLarge, $"the request needs {count} chunks, the server takes at most {maxChunkCount}");
@@ -287,13 +320,19 @@ internal sealed partial class SecureChannel : IAsyncDisposable
         e.WriteRaw("OPNF"u8);
         e.WriteUInt32(0);
         e.WriteUInt32(ChannelId);
-        e.WriteString(SecurityPolicyNone);
-        e.WriteByteString(null); // SenderCertificate
-        e.WriteByteString(null); // ReceiverCertificateThumbprint
+        if (_security is null)
+        {
+            e.WriteString(SecurityPolicyNone);
+            e.WriteByteString(null); // SenderCertificate
+            e.WriteByteString(null); // ReceiverCertificateThumbprint
+        }
+        else _security.WriteAsymmetricHeader(e);
+        int prefix = e.Length;
         e.WriteUInt32(NextSendSequence());
         e.WriteUInt32(requestId);
         e.WriteRaw(body);
         var chunk = e.ToArray();
+        if (_security is not null) return _security.ProtectAsymmetric(chunk, prefix);
         BinaryPrimitives.WriteUInt32LittleEndian(chunk.AsSpan(4), (uint)chunk.Length);
         return chunk;
     }
@@ -325,22 +364,49 @@ internal sealed partial class SecureChannel : IAsyncDisposable
                 _ => new OpcUaException(StatusCodes.BadInternalError, "receiving failed", ex),
             });
         }
-        catch (Exception) { }
+        catch (Exception ex)
+        {
+            // Closed on purpose: the read that fails is the one the close cut off, so there is nothing to report
+            // beyond a debug line; the pending requests fail with BadSecureChannelClosed in ShutdownAsync.
+            LogReceiveEndedByClose(ex.Message);
+        }
     }
 
-    /// <summary>One received chunk: checks channel and sequence, then adds it to its message or completes the message.</summary>
+    /// <summary>
+    /// One received chunk: checks its security (signature, decryption, padding), its channel and sequence, then adds
+    /// it to its message or completes the message.
+    /// </summary>
     internal void OnChunk(string type, char chunkType, byte[] body)
     {
         var d = new BinaryDecoder(body);
         uint channelId = d.ReadUInt32();
         if (type == "OPN")
         {
-            d.ReadString(); // SecurityPolicyUri
-            d.ReadByteString(); // SenderCertificate
-            d.ReadByteString(); // ReceiverCertificateThumbprint
+            var policy = d.ReadString();
+            var sender = d.ReadByteString();
+            var receiver = d.ReadByteString();
+            if (_security is not null)
+            {
+                if (policy != _security.Policy.Uri)
+                    throw new OpcUaException(StatusCodes.BadSecurityPolicyRejected, $"the server answered OpenSecureChannel with policy {policy}, not {_security.Policy.Uri}");
+                if (sender is null || !CertificateChecks.FirstCertificate(sender).AsSpan().SequenceEqual(_security.RemoteCertificate.RawData))
+                    throw new OpcUaException(StatusCodes.BadCertificateInvalid, "the OpenSecureChannel response is signed by another certificate than the endpoint's");
+                if (receiver is null || !receiver.AsSpan().SequenceEqual(System.Security.Cryptography.SHA1.HashData(_security.LocalCertificate.RawData)))
+                    throw new OpcUaException(StatusCodes.BadCertificateInvalid, "the OpenSecureChannel response is encrypted for another certificate than ours");
+                int headerEnd = d.Position;
+                body = _security.UnprotectAsymmetric(ChunkHeader(type, chunkType, body.Length), body, headerEnd);
+                d = new BinaryDecoder(body);
+                d.Position = headerEnd;
+            }
         }
         else
         {
+            if (_security is not null)
+            {
+                body = _security.UnprotectSymmetric(ChunkHeader(type, chunkType, body.Length), body);
+                d = new BinaryDecoder(body);
+                d.ReadUInt32(); // channel id, read above
+            }
             if (channelId != ChannelId)
                 throw new OpcUaException(StatusCodes.BadTcpSecureChannelUnknown, $"a chunk for channel {channelId} arrived on channel {ChannelId}");
             d.ReadUInt32(); // TokenId: any token the server still honours
@@ -388,6 +454,16 @@ internal sealed partial class SecureChannel : IAsyncDisposable
                 break;
             }
         }
+    }
+
+    /// <summary>The 8-byte message header the chunk arrived with, which its signature covers.</summary>
+    private static byte[] ChunkHeader(string type, char chunkType, int bodyLength)
+    {
+        var header = new byte[UaTcpConnection.HeaderSize];
+        Encoding.ASCII.GetBytes(type, header);
+        header[3] = (byte)chunkType;
+        BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(4), (uint)(bodyLength + UaTcpConnection.HeaderSize));
+        return header;
     }
 
     private void CheckSequence(uint sequence)
@@ -479,6 +555,12 @@ internal sealed partial class SecureChannel : IAsyncDisposable
 
     [LoggerMessage(EventId = 2513, Level = LogLevel.Debug, Message = "A response for request {RequestId} came after its caller stopped waiting")]
     private partial void LogUnmatchedResponse(uint requestId);
+
+    [LoggerMessage(EventId = 2515, Level = LogLevel.Debug, Message = "Token renewal ended by the channel's close: {Error}")]
+    private partial void LogRenewEndedByClose(string error);
+
+    [LoggerMessage(EventId = 2516, Level = LogLevel.Debug, Message = "Receiving ended by the channel's close: {Error}")]
+    private partial void LogReceiveEndedByClose(string error);
 
     [LoggerMessage(EventId = 2514, Level = LogLevel.Debug, Message = "Sending CLO failed: {Error}")]
     private partial void LogCloseFailed(string error);

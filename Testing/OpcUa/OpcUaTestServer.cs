@@ -13,12 +13,18 @@ public sealed class OpcUaTestServer : IAsyncDisposable
     private static readonly TimeSpan InstallDeadline = TimeSpan.FromMinutes(5);
     private static readonly TimeSpan StartDeadline = TimeSpan.FromSeconds(45);
     private static readonly Lazy<Task> Installed = new(InstallAsync);
+    private readonly string[] _arguments;
     private ChildProcess? _process;
 
-    private OpcUaTestServer(int port)
+    private OpcUaTestServer(int port, string[] arguments)
     {
         Port = port;
+        _arguments = arguments;
     }
+
+    /// <summary>The server's application instance certificate (DER), from the prepared PKI folder.</summary>
+    public static byte[] Certificate => System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(
+        File.ReadAllText(Path.Combine(Folder, "pki", "server_certificate.pem"))).RawData;
 
     /// <summary>The folder with server.js.</summary>
     public static string Folder { get; } = FindFolder();
@@ -32,11 +38,11 @@ public sealed class OpcUaTestServer : IAsyncDisposable
     /// <summary>Whether the server process runs.</summary>
     public bool IsRunning => _process is { HasExited: false };
 
-    /// <summary>Installs if needed and starts a server on a free loopback port.</summary>
-    public static async Task<OpcUaTestServer> StartAsync()
+    /// <summary>Installs if needed and starts a server on a free loopback port; <paramref name="arguments"/> go to server.js (<c>--secure-only</c>).</summary>
+    public static async Task<OpcUaTestServer> StartAsync(params string[] arguments)
     {
         await Installed.Value;
-        var server = new OpcUaTestServer(FreePort.Next());
+        var server = new OpcUaTestServer(FreePort.Next(), arguments);
         await server.StartProcessAsync();
         return server;
     }
@@ -61,7 +67,7 @@ public sealed class OpcUaTestServer : IAsyncDisposable
     {
         if (IsRunning) throw new InvalidOperationException("the test server is already running");
         // The server exits when its stdin closes, so a test host that dies takes it along.
-        _process = ChildProcess.Start("node", ["server.js", Port.ToString(System.Globalization.CultureInfo.InvariantCulture)], Folder, keepStandardInput: true);
+        _process = ChildProcess.Start("node", ["server.js", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), .. _arguments], Folder, keepStandardInput: true);
         try
         {
             await _process.WaitForLineAsync(l => l.StartsWith("READY ", StringComparison.Ordinal), "the OPC UA test server is ready", StartDeadline);

@@ -1,6 +1,9 @@
 // A small OPC UA server for the OPC UA tests (client library and gateway backend).
-// Usage: node server.js [port]      (or OPCUA_PORT=...; default 48400)
+// Usage: node server.js [port] [--secure-only]   (or OPCUA_PORT=...; default 48400)
 //        node server.js --prepare   (creates the certificate and PKI folder once, then exits)
+// Endpoints: SecurityPolicy None, Basic256Sha256, Aes128_Sha256_RsaOaep and Aes256_Sha256_RsaPss, each in modes
+// None (with None only), Sign and SignAndEncrypt; --secure-only leaves out None (a server that requires encryption
+// still answers GetEndpoints on a None channel, as the specification asks).
 // Prints "READY opc.tcp://127.0.0.1:<port>/UA/MqttIoT" on stdout when it accepts connections.
 //
 // Address space, all in the server's own namespace (ns=1), under Objects/Plant:
@@ -11,6 +14,11 @@
 //                     holds the Double 3.5 at start), no methods
 //   Bulk              300 variables Tag000..Tag299 (Int16): a browse of it needs BrowseNext and chunked messages,
 //                     Blob (ByteString, 40,000 bytes, writable): reads and writes of it are chunked
+// Objects/Site, nested: Site/Line1/Motor1 (MotorType), Site/Line1/Sensor1 (a plain object), Site/Line2/Cell/Motor2
+//                     (FastMotorType, a subtype of MotorType); each motor has Temperature (Double) and a component
+//                     Drive with Speed (Float, writable) and Mode (Int32)
+// Objects/Many     5,000 variables V0000..V4999 (Int32, holding their index): 5,000 monitored items; the server
+//                     takes at most 1,000 per CreateMonitoredItems call (ServerCapabilities), so clients must batch
 // Users: anonymous, and operator / secret (password encrypted for the server certificate, RSA-OAEP).
 "use strict";
 
@@ -23,6 +31,7 @@ const {
 
 const pkiFolder = path.join(__dirname, "pki");
 const prepareOnly = process.argv.includes("--prepare");
+const secureOnly = process.argv.includes("--secure-only");
 const port = Number(process.argv.find((a) => /^\d+$/.test(a)) || process.env.OPCUA_PORT || 48400);
 
 function writable(namespace, parent, name, dataType, value) {
@@ -120,11 +129,15 @@ async function main() {
     certificateFile: path.join(pki, "server_certificate.pem"),
     privateKeyFile: path.join(pki, "own", "private", "private_key.pem"),
     // node-opcua offers user names on the None endpoint only when a secure policy exists to encrypt the password
-    // with (the token policy then says Basic256Sha256); the client under test uses the None endpoint only.
-    securityPolicies: [SecurityPolicy.None, SecurityPolicy.Basic256Sha256],
-    securityModes: [MessageSecurityMode.None, MessageSecurityMode.SignAndEncrypt],
+    // with (the token policy then says Basic256Sha256).
+    securityPolicies: [
+      ...(secureOnly ? [] : [SecurityPolicy.None]),
+      SecurityPolicy.Basic256Sha256, SecurityPolicy.Aes128_Sha256_RsaOaep, SecurityPolicy.Aes256_Sha256_RsaPss,
+    ],
+    securityModes: [...(secureOnly ? [] : [MessageSecurityMode.None]), MessageSecurityMode.Sign, MessageSecurityMode.SignAndEncrypt],
     allowAnonymous: true,
     userManager: { isValidUser: (user, password) => user === "operator" && password === "secret" },
+    serverCapabilities: { operationLimits: { maxMonitoredItemsPerCall: 1000 }, maxMonitoredItemsPerSubscription: 20000 },
     buildInfo: { productName: "MqttIoT test server", manufacturerName: "MqttIoT" },
   });
   await server.initialize();
@@ -159,6 +172,30 @@ async function main() {
   const blob = Buffer.alloc(40000);
   for (let i = 0; i < blob.length; i++) blob[i] = i % 251;
   writable(namespace, bulk, "Blob", "ByteString", blob);
+
+  const site = namespace.addFolder(addressSpace.rootFolder.objects, { browseName: "Site", nodeId: "s=Site" });
+  const motorType = namespace.addObjectType({ browseName: "MotorType", nodeId: "s=MotorType" });
+  const fastMotorType = namespace.addObjectType({ browseName: "FastMotorType", nodeId: "s=FastMotorType", subtypeOf: motorType });
+  const line1 = namespace.addFolder(site, { browseName: "Line1", nodeId: "s=Line1" });
+  const line2 = namespace.addFolder(site, { browseName: "Line2", nodeId: "s=Line2" });
+  const cell = namespace.addObject({ organizedBy: line2, browseName: "Cell", nodeId: "s=Cell" });
+  const addMotor = (parent, name, typeDefinition, speed) => {
+    const motor = namespace.addObject({ organizedBy: parent, browseName: name, nodeId: `s=${name}`, typeDefinition });
+    readOnly(namespace, motor, "Temperature", "Double", 40.5);
+    const drive = namespace.addObject({ componentOf: motor, browseName: "Drive", nodeId: `s=${name}.Drive` });
+    // Not the helpers: their node ids come from the parent's browse name, which both drives share.
+    namespace.addVariable({ componentOf: drive, browseName: "Speed", nodeId: `s=${name}.Drive.Speed`, dataType: "Float",
+      accessLevel: "CurrentRead | CurrentWrite", userAccessLevel: "CurrentRead | CurrentWrite", value: new Variant({ dataType: DataType.Float, value: speed }) });
+    namespace.addVariable({ componentOf: drive, browseName: "Mode", nodeId: `s=${name}.Drive.Mode`, dataType: "Int32",
+      accessLevel: "CurrentRead", userAccessLevel: "CurrentRead", value: new Variant({ dataType: DataType.Int32, value: 2 }) });
+  };
+  addMotor(line1, "Motor1", motorType, 1200.5);
+  addMotor(cell, "Motor2", fastMotorType, 3000.25);
+  const sensor = namespace.addObject({ organizedBy: line1, browseName: "Sensor1", nodeId: "s=Sensor1" });
+  readOnly(namespace, sensor, "Level", "Double", 0.75);
+
+  const many = namespace.addObject({ organizedBy: addressSpace.rootFolder.objects, browseName: "Many", nodeId: "s=Many" });
+  for (let i = 0; i < 5000; i++) readOnly(namespace, many, `V${String(i).padStart(4, "0")}`, "Int32", i);
 
   await server.start();
   console.log(`READY opc.tcp://127.0.0.1:${port}/UA/MqttIoT`);

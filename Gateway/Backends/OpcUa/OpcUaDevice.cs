@@ -43,13 +43,72 @@ public sealed class OpcUaDevice : IDeviceBackend
     /// <summary>The object's display name.</summary>
     public string DisplayName { get; }
 
-    internal bool Connected { get; set; }
+    // The device's link state, under _lock: connected; or not, but to be connected again (with its watched keys)
+    // when the server link that broke comes back.
+    private bool _connected;
+    private bool _restoreOnReconnect;
+    private readonly HashSet<string> _watched = new(StringComparer.Ordinal);
 
-    /// <summary>Was connected when the server link broke: connected again, with its watched keys, when it returns.</summary>
-    internal bool RestoreOnReconnect { get; set; }
+    internal bool Connected { get { lock (_lock) return _connected; } }
 
-    /// <summary>Keys watched; kept across a lost connection so they are watched again after it.</summary>
-    internal HashSet<string> Watched { get; } = new(StringComparer.Ordinal);
+    /// <summary>Connected now; false when it already was.</summary>
+    internal bool MarkConnected()
+    {
+        lock (_lock)
+        {
+            if (_connected) return false;
+            _connected = true;
+            return true;
+        }
+    }
+
+    /// <summary>Not connected and nothing to restore: true when it was connected or waiting to be restored.</summary>
+    internal bool MarkDisconnected()
+    {
+        lock (_lock)
+        {
+            bool was = _connected || _restoreOnReconnect;
+            _connected = false;
+            _restoreOnReconnect = false;
+            _watched.Clear();
+            return was;
+        }
+    }
+
+    /// <summary>The server link broke: a connected device waits to be restored. True when it was connected.</summary>
+    internal bool MarkLinkLost()
+    {
+        lock (_lock)
+        {
+            if (!_connected) return false;
+            _connected = false;
+            _restoreOnReconnect = true;
+            return true;
+        }
+    }
+
+    /// <summary>The server link is back: a device waiting to be restored is connected again; its watched keys, or null.</summary>
+    internal IReadOnlyList<string>? MarkRestored()
+    {
+        lock (_lock)
+        {
+            if (!_restoreOnReconnect) return null;
+            _restoreOnReconnect = false;
+            _connected = true;
+            return [.. _watched.Order(StringComparer.Ordinal)];
+        }
+    }
+
+    internal void MarkWatched(string key)
+    {
+        lock (_lock) _watched.Add(key);
+    }
+
+    /// <summary>True when the key was watched.</summary>
+    internal bool UnmarkWatched(string key)
+    {
+        lock (_lock) return _watched.Remove(key);
+    }
 
     internal void Update(Dictionary<string, OpcUaVariable> variables, Dictionary<string, NodeId> methods)
     {
@@ -73,7 +132,7 @@ public sealed class OpcUaDevice : IDeviceBackend
                 Id = Id,
                 Station = _station.Id,
                 Name = DisplayName,
-                Connected = Connected,
+                Connected = _connected,
                 Keys = [.. _variables.Keys],
                 Attributes = new JsonObject
                 {
@@ -101,7 +160,7 @@ public sealed class OpcUaDevice : IDeviceBackend
 
     internal IReadOnlyList<OpcUaVariable> WatchedVariables()
     {
-        lock (_lock) return Watched.Where(_variables.ContainsKey).Select(k => _variables[k]).ToList();
+        lock (_lock) return _watched.Where(_variables.ContainsKey).Select(k => _variables[k]).ToList();
     }
 
     private NodeId? Method(string name)
