@@ -196,15 +196,8 @@ public class SessionTests(OpcUaServerFixture fixture, ITestOutputHelper output) 
     [Fact]
     public async Task Nothing_listening_is_a_readable_connection_error()
     {
-        var port = FreePort();
+        var port = MqttIoT.Tests.Infrastructure.FreePort.Next();
         var act = () => OpcUaSession.ConnectAsync(new OpcUaClientOptions { EndpointUrl = $"opc.tcp://127.0.0.1:{port}" }, cancellationToken: Deadline());
         (await act.Should().ThrowAsync<OpcUaException>()).Which.Status.Code.Should().Be(StatusCodes.BadConnectionRejected);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

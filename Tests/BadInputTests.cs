@@ -46,7 +46,7 @@ public class BadInputTests
         var message = json.RootElement.GetProperty("error").GetProperty("message").GetString();
         message.Should().NotBeNullOrWhiteSpace();
         message!.Length.Should().BeLessThan(300, "the error explains, it does not echo the input back");
-        env.Logs.Count(LogLevel.Warning, "failed with BAD_REQUEST").Should().Be(1);
+        env.Logs.Count(LogEvents.RequestFailed, e => e.Value("Code") == "BAD_REQUEST").Should().Be(1);
 
         var ok = await raw.RequestAsync(ReadTopic, """{"key":"setpoint"}"""u8.ToArray());
         ok.UserProperty(Wire.StatusProperty).Should().Be("ok", "the gateway goes on serving");
@@ -70,8 +70,8 @@ public class BadInputTests
         }
         var all = await Task.WhenAll(replies);
         all.Select(r => r.UserProperty(Wire.ErrorCodeProperty)).Should().AllBe("BAD_REQUEST");
-        env.Logs.Count(LogLevel.Warning, "failed with BAD_REQUEST").Should().Be(count);
-        env.Logs.Count(LogLevel.Error, "").Should().Be(0, "bad input is the client's problem, not an internal error");
+        env.Logs.Count(LogEvents.RequestFailed, e => e.Value("Code") == "BAD_REQUEST").Should().Be(count);
+        env.Logs.Count(LogLevel.Error).Should().Be(0, "bad input is the client's problem, not an internal error");
 
         var device = (await env.ConnectClientAsync()).GetDevice("sim-1", "dev-0002");
         (await device.WriteTextAsync("setpoint", "23")).Should().Be(2);
@@ -91,7 +91,7 @@ public class BadInputTests
         // The MQTT 3.1.1 fallback goes through the same check.
         await raw.PublishAsync(ReadTopic, Encoding.UTF8.GetBytes($$"""{"key":"setpoint","responseTopic":"{{victim}}"}"""));
 
-        await Deadline.UntilAsync(() => Task.FromResult(env.Logs.Count(LogLevel.Warning, "which is not allowed") == 5), "each refusal logged once");
+        await Deadline.UntilAsync(() => Task.FromResult(env.Logs.Count(LogEvents.RequestResponseTopicRefused) == 5), "each refusal logged once");
         // Nothing was published over the victim: a fresh subscriber still sees the gateway's props.
         var late = await env.ConnectRawAsync();
         await late.SubscribeAsync(victim);

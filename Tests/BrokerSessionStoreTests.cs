@@ -60,7 +60,7 @@ public sealed class BrokerSessionStoreTests : IAsyncDisposable
             "everything the broker acknowledged arrives once, in order");
         got.Should().OnlyContain(m => m.QoS == MqttQualityOfServiceLevel.AtLeastOnce);
         await Deadline.UntilAsync(() => Task.FromResult(second.StoredUnacknowledgedMessages == 0), "the acknowledgements are recorded", TimeSpan.FromSeconds(10));
-        _logs.Count(LogLevel.Information, "Restored 1 persistent sessions with 51 unacknowledged messages").Should().Be(1);
+        _logs.Count(LogEvents.BrokerSessionsRestored, e => e.Value("Sessions") == "1" && e.Value("Messages") == "51").Should().Be(1);
     }
 
     [Fact]
@@ -100,7 +100,7 @@ public sealed class BrokerSessionStoreTests : IAsyncDisposable
         // The broker comes back a minute later: "short" (5 s) has expired meanwhile, "long" has not.
         var second = await StartBrokerAsync("b", crashed, new ShiftedTime(TimeSpan.FromMinutes(1)));
         second.StoredSessions.Should().Be(2);
-        _logs.Count(LogLevel.Information, "Session 'short' expired while the broker was down").Should().Be(1);
+        _logs.Count(LogEvents.SessionExpiredWhileDown, e => e.Value("ClientId") == "short").Should().Be(1);
 
         var shortBack = await ConnectAsync(second, "short", cleanStart: false, expiry: 5);
         shortBack.Connected.IsSessionPresent.Should().BeFalse();
@@ -131,7 +131,7 @@ public sealed class BrokerSessionStoreTests : IAsyncDisposable
         await using (var log = File.Open(Path.Combine(crashed, "sessions.log"), FileMode.Append)) log.Write([200, 0, 0, 0, 6, 3, 0x73]);
 
         var second = await StartBrokerAsync("b", crashed);
-        _logs.Count(LogLevel.Warning, "dropped the last 7 bytes").Should().Be(1);
+        _logs.Count(LogEvents.SessionLogTornTail, e => e.Value("Bytes") == "7").Should().Be(1);
         var back = await ConnectAsync(second, "sub", cleanStart: false, expiry: 300);
         back.Connected.IsSessionPresent.Should().BeTrue();
         (await back.TakeAsync(1)).Single().Payload.Should().Be("kept");
@@ -154,7 +154,7 @@ public sealed class BrokerSessionStoreTests : IAsyncDisposable
         await File.WriteAllBytesAsync(log, bytes);
 
         var second = await StartBrokerAsync("b", crashed);
-        _logs.Count(LogLevel.Error, "damaged after").Should().Be(1);
+        _logs.Count(LogEvents.SessionLogUnreadable, e => e.Value("Why").StartsWith("damaged after", StringComparison.Ordinal)).Should().Be(1);
         File.ReadAllBytes(log + ".bad").Should().Equal(bytes, "the damaged file is kept as it was");
         second.StoredSessions.Should().Be(1);
         second.StoredUnacknowledgedMessages.Should().Be(0, "the damaged record is not trusted");
@@ -196,7 +196,7 @@ public sealed class BrokerSessionStoreTests : IAsyncDisposable
         await File.WriteAllBytesAsync(Path.Combine(data, "sessions.log"), Encoding.UTF8.GetBytes("not a session log at all"));
         var broker = await StartBrokerAsync("garbage", data);
         broker.StoredSessions.Should().Be(0);
-        _logs.Count(LogLevel.Error, "not a session log of this version").Should().Be(1);
+        _logs.Count(LogEvents.SessionLogUnreadable, e => e.Value("Why") == "not a session log of this version").Should().Be(1);
         File.ReadAllText(Path.Combine(data, "sessions.log.bad")).Should().Be("not a session log at all", "what could not be read is kept for a person to look at");
         var client = await ConnectAsync(broker, "sub", cleanStart: false, expiry: 300);
         client.Connected.IsSessionPresent.Should().BeFalse();

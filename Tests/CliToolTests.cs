@@ -1,7 +1,5 @@
-using System.Diagnostics;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using System.Threading.Channels;
 using MqttIoT.Sdk;
 using MqttIoT.Sdk.Contract;
 using MqttIoT.Tests.Infrastructure;
@@ -178,10 +176,13 @@ public partial class CliToolTests(CliToolTests.SharedSystem system) : IClassFixt
         try
         {
             // -d prints the SUBACK: the trigger goes only once the subscription is in place.
-            await using var sub = WatchedProcess.Start(Adapt(command, system.Env) + " -d");
+            // stdbuf: line-buffered output, so the SUBACK line comes as it is printed.
+            await using var sub = ChildProcess.Start("stdbuf", ["-oL", "bash", "-c", Adapt(command, system.Env) + " -d"]);
             await sub.WaitForLineAsync(l => l.Contains("received SUBACK", StringComparison.Ordinal), command);
             await trigger(system.Client);
-            var lines = await sub.ExitAsync(command);
+            await sub.WaitForExitAsync();
+            sub.ExitCode.Should().Be(0, command);
+            var lines = sub.StandardOutput.Split('\n');
             var payload = lines.Where(l => l.StartsWith('{')).Should().ContainSingle($"{command} prints one event").Subject;
             using var json = JsonDocument.Parse(payload);
             json.RootElement.GetProperty("type").GetString().Should().Be(name, command);
@@ -200,72 +201,6 @@ public partial class CliToolTests(CliToolTests.SharedSystem system) : IClassFixt
     private static RemoteStation Sim(IoTHubClient c) => c.GetStation(SharedSystem.Station);
 
     private static RemoteDevice Dev(IoTHubClient c) => c.GetDevice(SharedSystem.Station, "dev-0009");
-
-    /// <summary>A command line whose output is read as it comes, to act on a line before the program ends.</summary>
-    private sealed class WatchedProcess : IAsyncDisposable
-    {
-        private readonly Process _process;
-        private readonly Channel<string> _lines = Channel.CreateUnbounded<string>();
-        private readonly List<string> _seen = [];
-
-        private WatchedProcess(Process process)
-        {
-            _process = process;
-            _process.OutputDataReceived += (_, e) =>
-            {
-                if (e.Data is null) _lines.Writer.TryComplete();
-                else _lines.Writer.TryWrite(e.Data);
-            };
-            _process.BeginOutputReadLine();
-        }
-
-        public static WatchedProcess Start(string commandLine) => new(Process.Start(new ProcessStartInfo("stdbuf", ["-oL", "bash", "-c", commandLine])
-        {
-            RedirectStandardOutput = true, UseShellExecute = false,
-        }) ?? throw new InvalidOperationException("could not start bash"));
-
-        public async Task WaitForLineAsync(Func<string, bool> predicate, string what)
-        {
-            using var cts = new CancellationTokenSource(Deadline.Default);
-            try
-            {
-                while (true)
-                {
-                    var line = await _lines.Reader.ReadAsync(cts.Token);
-                    _seen.Add(line);
-                    if (predicate(line)) return;
-                }
-            }
-            catch (Exception ex) when (ex is OperationCanceledException or ChannelClosedException)
-            {
-                throw new TimeoutException($"{what}: no such line within {Deadline.Default.TotalSeconds} s; printed:\n{string.Join('\n', _seen)}");
-            }
-        }
-
-        /// <summary>Every line the program printed, once it has ended.</summary>
-        public async Task<List<string>> ExitAsync(string what)
-        {
-            using var cts = new CancellationTokenSource(Deadline.Default);
-            try
-            {
-                await foreach (var line in _lines.Reader.ReadAllAsync(cts.Token)) _seen.Add(line);
-                await _process.WaitForExitAsync(cts.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                throw new TimeoutException($"{what} did not end within {Deadline.Default.TotalSeconds} s; printed:\n{string.Join('\n', _seen)}");
-            }
-            _process.ExitCode.Should().Be(0, what);
-            return _seen;
-        }
-
-        public ValueTask DisposeAsync()
-        {
-            if (!_process.HasExited) _process.Kill(entireProcessTree: true);
-            _process.Dispose();
-            return ValueTask.CompletedTask;
-        }
-    }
 
     [Fact]
     public async Task The_readme_commands_work_as_written_and_answer_as_documented()

@@ -84,9 +84,9 @@ public class ErrorTests
         await Expect(ErrorCode.InvalidState, () => station.StartDiscoveryAsync());
 
         // Each failure was logged once, at warning (or error for the backend failure), by the gateway.
-        env.Logs.Count(LogLevel.Warning, "failed with UNKNOWN_KEY").Should().Be(1);
-        env.Logs.Count(LogLevel.Warning, "failed with BACKEND_FAILURE").Should().Be(1);
-        env.Logs.Count(LogLevel.Warning, "failed with INVALID_STATE").Should().Be(2);
+        env.Logs.Count(LogEvents.RequestFailed, e => e.Value("Code") == "UNKNOWN_KEY").Should().Be(1);
+        env.Logs.Count(LogEvents.RequestFailed, e => e.Value("Code") == "BACKEND_FAILURE").Should().Be(1);
+        env.Logs.Count(LogEvents.RequestFailed, e => e.Value("Code") == "INVALID_STATE").Should().Be(2);
     }
 
     [Fact]

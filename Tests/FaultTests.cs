@@ -326,7 +326,7 @@ public class FaultTests(ITestOutputHelper output)
 
     /// <summary>Whether a session has logged a reconnect, which it does once its subscriptions are back.</summary>
     private static bool Reconnected(TestEnvironment env, string clientId) =>
-        env.Logs.Count(Microsoft.Extensions.Logging.LogLevel.Information, $"MQTT {clientId} connected") >= 2;
+        env.Logs.Count(LogEvents.SessionConnected, e => e.Value("ClientId") == clientId) >= 2;
 
     /// <summary>The hub's word on a station: null while it does not know it.</summary>
     private static async Task<bool?> HubStationOnlineAsync(IoTHubClient client, string station)

@@ -119,15 +119,15 @@ public class HubFilterTests(HubFilterTests.Lab lab) : IClassFixture<HubFilterTes
     [MemberData(nameof(Malformed))]
     public async Task A_malformed_query_gets_bad_request_saying_what_is_wrong_is_logged_once_and_the_hub_keeps_serving(string body, string says)
     {
-        var before = lab.Env.Logs.Count(LogLevel.Warning, "failed with BAD_REQUEST");
+        var before = lab.Env.Logs.Count(LogEvents.HubQueryFailed, e => e.Value("Code") == "BAD_REQUEST");
         var reply = await lab.Raw.RequestAsync(new TopicTree().HubQuery(HubQueryType.FindDevices),
             Encoding.UTF8.GetBytes(body));
         reply.UserProperty(Wire.ErrorCodeProperty).Should().Be("BAD_REQUEST");
         var error = JsonNode.Parse(reply.Payload)!["error"]!;
         error["code"]!.GetValue<string>().Should().Be("BAD_REQUEST");
         error["message"]!.GetValue<string>().Should().Contain(says);
-        await Deadline.UntilAsync(() => Task.FromResult(lab.Env.Logs.Count(LogLevel.Warning, "failed with BAD_REQUEST") > before), "the failure is logged");
-        lab.Env.Logs.Count(LogLevel.Error, "Hub query").Should().Be(0, "a bad query is the caller's problem, not an internal error");
+        await Deadline.UntilAsync(() => Task.FromResult(lab.Env.Logs.Count(LogEvents.HubQueryFailed, e => e.Value("Code") == "BAD_REQUEST") > before), "the failure is logged");
+        lab.Env.Logs.Count(LogEvents.HubQueryFailedInHub).Should().Be(0, "a bad query is the caller's problem, not an internal error");
         (await lab.Client.ListStationsAsync()).Items.Should().Equal("lab", "old");
     }
 

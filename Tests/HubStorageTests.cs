@@ -34,7 +34,7 @@ public class HubStorageTests
             db.GetCollection("devices").FindAll().Select(d => d["props"]["name"].AsString).Should().BeEquivalentTo(["upper", "lower"],
                 "both records reached the file");
         }
-        env.Logs.Count(LogLevel.Error, "").Should().Be(0, env.Logs.Tail());
+        env.Logs.Count(LogLevel.Error).Should().Be(0, env.Logs.Tail());
 
         await env.StartHubAsync(dir);
         (await client.ListDevicesAsync()).Items.Select(d => d.Id).Should().Equal("ns=2;s=Motor", "ns=2;s=motor");
@@ -44,6 +44,7 @@ public class HubStorageTests
     public async Task A_record_the_file_cannot_take_is_logged_and_the_rest_of_its_batch_is_written()
     {
         await using var env = await TestEnvironment.StartAsync(gateway: false, users: ["lab"]);
+        env.ExpectError(LogEvents.HubIndexRecordNotWritten);
         var gateway = await env.ConnectRawAsync(asStation: "lab");
         // A long window and batch: everything below lands in one transaction.
         var hub = await env.StartHubAsync(configure: o => { o.BatchWindow = TimeSpan.FromMilliseconds(500); o.MaxBatch = 10_000; });
@@ -53,14 +54,16 @@ public class HubStorageTests
         await PublishDeviceAsync(gateway, "lab", "lab-1", "one");
         await PublishDeviceAsync(gateway, "lab", tooLong, "long");
         await PublishDeviceAsync(gateway, "lab", "lab-2", "two");
-        await Deadline.UntilAsync(() => Task.FromResult(env.Logs.Count(LogLevel.Error, "Could not write") > 0), "the refused record is logged");
+        await Deadline.UntilAsync(() => Task.FromResult(env.Logs.Count(LogEvents.HubIndexRecordNotWritten) > 0), "the refused record is logged");
         await hub.DisposeAsync();
 
         using var db = new LiteDatabase(new ConnectionString { Filename = hub.DatabasePath, Connection = ConnectionType.Direct });
         db.GetCollection("devices").FindAll().Select(d => d["props"]["name"].AsString).Should().BeEquivalentTo(["one", "two"]);
         db.GetCollection("stations").Count().Should().Be(1);
-        env.Logs.Count(LogLevel.Error, "Could not write").Should().Be(1, "one line, naming the one record: " + env.Logs.Tail());
-        env.Logs.Count(LogLevel.Error, tooLong).Should().Be(1);
+        env.Logs.Count(LogEvents.HubIndexRecordNotWritten).Should().Be(1, "one line, naming the one record: " + env.Logs.Tail());
+        env.Logs.Count(LogEvents.HubIndexBatchNotWritten).Should().Be(0, "the rest of the batch was written: " + env.Logs.Tail());
+        // The Id value names the station too ("<id>' of station 'lab"): the record is the one that contains the long id.
+        env.Logs.Count(LogEvents.HubIndexRecordNotWritten, e => e.Value("Id").Contains(tooLong, StringComparison.Ordinal)).Should().Be(1);
     }
 
     [Fact]
@@ -88,7 +91,7 @@ public class HubStorageTests
         }
 
         var hub = await env.StartHubAsync(dir);
-        env.Logs.Count(LogLevel.Warning, "with an ordinal collation").Should().Be(1);
+        env.Logs.Count(LogEvents.HubIndexRebuiltOrdinal).Should().Be(1);
         var client = await env.ConnectClientAsync();
         var device = await client.GetDeviceAsync("lab-1", station: "lab");
         device.FirstSeen.Should().Be(new DateTimeOffset(firstSeen), "the rebuild keeps what the file knew");

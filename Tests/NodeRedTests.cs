@@ -98,11 +98,10 @@ public class NodeRedTests
     /// <summary>A Node-RED process from Tests/node-red on a free loopback port, with its own userDir, killed at dispose.</summary>
     private sealed class NodeRed : IAsyncDisposable
     {
-        private readonly Process _process;
-        private readonly StringBuilder _output = new();
+        private readonly ChildProcess _process;
         private readonly string _userDir;
 
-        private NodeRed(Process process, int port, string userDir)
+        private NodeRed(ChildProcess process, int port, string userDir)
         {
             _process = process;
             Port = port;
@@ -111,27 +110,21 @@ public class NodeRedTests
 
         public int Port { get; }
 
-        public string Output { get { lock (_output) return _output.ToString(); } }
+        public string Output => _process.Output;
 
         public static async Task<NodeRed> StartAsync(int brokerPort)
         {
             var port = FreePort.Next();
             var userDir = Directory.CreateTempSubdirectory("mqttiot-node-red-").FullName;
-            var start = new ProcessStartInfo("node",
+            var process = ChildProcess.Start("node",
                 [Path.Combine(Folder, "node_modules", "node-red", "red.js"), "--userDir", userDir, "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                 "--settings", Path.Combine(Folder, "settings.js")])
-            {
-                RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = Folder,
-            };
-            start.Environment["MQTT_HOST"] = "127.0.0.1";
-            start.Environment["MQTT_PORT"] = brokerPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            start.Environment["NODE_RED_ENABLE_PROJECTS"] = "false";
-            var process = Process.Start(start) ?? throw new InvalidOperationException("could not start node");
+                 "--settings", Path.Combine(Folder, "settings.js")],
+                Folder, new Dictionary<string, string>
+                {
+                    ["MQTT_HOST"] = "127.0.0.1", ["MQTT_PORT"] = brokerPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    ["NODE_RED_ENABLE_PROJECTS"] = "false",
+                });
             var nodeRed = new NodeRed(process, port, userDir);
-            process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (nodeRed._output) nodeRed._output.AppendLine(e.Data); };
-            process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (nodeRed._output) nodeRed._output.AppendLine(e.Data); };
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
             try
             {
                 using var probe = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
@@ -153,9 +146,8 @@ public class NodeRedTests
 
         public async ValueTask DisposeAsync()
         {
-            if (!_process.HasExited) _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync(Deadline.Token());
-            _process.Dispose();
+            await _process.KillAsync(entireProcessTree: true);
+            await _process.DisposeAsync();
             try { Directory.Delete(_userDir, recursive: true); } catch (IOException) { }
         }
     }

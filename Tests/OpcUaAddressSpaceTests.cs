@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using MqttIoT.Gateway.Backends.OpcUa;
+using MqttIoT.OpcUa.Tests.Infrastructure;
 using MqttIoT.Tests.Infrastructure;
 
 namespace MqttIoT.Tests;

@@ -3,22 +3,13 @@ using System.Diagnostics;
 using System.Text;
 using MqttIoT.Gateway.Backends.OpcUa;
 using MqttIoT.OpcUa.Testing;
+using MqttIoT.OpcUa.Tests.Infrastructure;
 using MqttIoT.Sdk;
 using MqttIoT.Sdk.Contract;
 using MqttIoT.Tests.Infrastructure;
 using Xunit.Abstractions;
 
 namespace MqttIoT.Tests;
-
-/// <summary>One node-opcua server for the end-to-end OPC UA tests that do not stop it.</summary>
-public sealed class OpcUaServerFixture : IAsyncLifetime
-{
-    public OpcUaTestServer Server { get; private set; } = null!;
-
-    public async Task InitializeAsync() => Server = await OpcUaTestServer.StartAsync();
-
-    public async Task DisposeAsync() => await Server.DisposeAsync();
-}
 
 /// <summary>
 /// The OPC UA backend end to end: a real node-opcua server, the gateway on an <see cref="OpcUaStation"/>, the Sdk

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using MqttIoT.Gateway.Backends.OpcUa;
 using MqttIoT.OpcUa.Testing;
+using MqttIoT.OpcUa.Tests.Infrastructure;
 using MqttIoT.Tests.Infrastructure;
 
 namespace MqttIoT.Tests;

@@ -5,6 +5,7 @@ using MqttIoT.Gateway.Backends.OpcUa;
 using MqttIoT.OpcUa;
 using MqttIoT.OpcUa.Binary;
 using MqttIoT.OpcUa.Services;
+using MqttIoT.OpcUa.Tests.Infrastructure;
 using MqttIoT.Sdk;
 using MqttIoT.Sdk.Contract;
 using MqttIoT.Tests.Infrastructure;

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
 using System.Text;
 using System.Text.Json;
 using MqttIoT.Sdk.Contract;
@@ -91,13 +92,16 @@ public class ReconnectTests
     [Fact]
     public async Task A_gateway_started_before_the_broker_connects_when_it_comes_up()
     {
-        await using var env = await TestEnvironment.StartAsync(gateway: false);
+        var time = new FakeTimeProvider();
+        await using var env = await TestEnvironment.StartAsync(gateway: false, gatewayTime: time);
         await env.StopBrokerAsync();
         var starting = env.StartGatewayAsync();
         // The gateway has tried and failed at least once before the broker is there.
-        await Deadline.UntilAsync(() => Task.FromResult(env.Logs.Count(LogLevel.Warning, "Waiting for the broker") > 0), "the gateway finds no broker");
+        await Deadline.UntilAsync(() => env.Logs.Count(LogEvents.SessionWaitingForBroker) > 0, "the gateway finds no broker");
         await env.StartBrokerAsync();
-        await starting.WaitAsync(Deadline.Default);
+        // Its next try comes when its backoff has passed on its clock.
+        await time.AdvanceUntilAsync(() => starting.IsCompleted, TimeSpan.FromMilliseconds(100), "the gateway connects once the broker is up");
+        await starting;
         var client = await env.ConnectClientAsync();
         (await client.GetStation("sim-1").ListConnectedDevicesAsync()).Should().HaveCount(3);
     }

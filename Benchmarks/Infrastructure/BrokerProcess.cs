@@ -1,6 +1,5 @@
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
+using MqttIoT.Tests.Infrastructure;
 
 namespace MqttIoT.Benchmarks.Infrastructure;
 
@@ -41,7 +40,7 @@ public sealed class BrokerProcess : IAsyncDisposable
     /// <summary>Starts a broker and waits until it accepts connections.</summary>
     public static async Task<BrokerProcess> StartAsync(BrokerKind kind, string repositoryRoot, string scratch)
     {
-        var port = FreePort();
+        var port = FreePort.Next();
         var directory = Path.Combine(scratch, $"{kind}-{port}");
         Directory.CreateDirectory(directory);
         ChildProcess process;
@@ -96,14 +95,6 @@ public sealed class BrokerProcess : IAsyncDisposable
         // Run as root, Mosquitto drops to the "mosquitto" user, which cannot write the benchmark's folder.
         lines.Add($"user {Environment.UserName}");
         return string.Join('\n', lines) + "\n";
-    }
-
-    /// <summary>A free loopback TCP port.</summary>
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     /// <summary>Stops the broker and deletes its folder.</summary>

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using MqttIoT.Sdk.Contract;
+using MqttIoT.Tests.Infrastructure;
 
 namespace MqttIoT.Benchmarks.Infrastructure;
 

@@ -1,6 +1,6 @@
-using System.Diagnostics;
 using MqttIoT.Gateway;
 using MqttIoT.Gateway.Backends.Simulated;
+using MqttIoT.Tests.Infrastructure;
 
 namespace MqttIoT.Benchmarks.Infrastructure;
 
@@ -35,12 +35,7 @@ public sealed class InProcessGateway : IAsyncDisposable
         try
         {
             await gateway.StartAsync(cancellationToken);
-            var limit = Stopwatch.StartNew();
-            while (station.GetConnectedDevices().Count < devices)
-            {
-                if (limit.Elapsed > TimeSpan.FromSeconds(30)) throw new TimeoutException($"station {stationId} connected only {station.GetConnectedDevices().Count} of {devices} devices");
-                await Task.Delay(10, cancellationToken);
-            }
+            await Deadline.UntilAsync(() => station.GetConnectedDevices().Count >= devices, $"station {stationId} connects its {devices} devices", TimeSpan.FromSeconds(30));
         }
         catch
         {

@@ -4,6 +4,7 @@ using System.Globalization;
 using MQTTnet;
 using MQTTnet.Protocol;
 using MqttIoT.Benchmarks.Infrastructure;
+using MqttIoT.Tests.Infrastructure;
 
 namespace MqttIoT.Benchmarks.Scenarios;
 

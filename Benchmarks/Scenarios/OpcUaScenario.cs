@@ -10,6 +10,7 @@ using MqttIoT.OpcUa;
 using MqttIoT.OpcUa.Binary;
 using MqttIoT.OpcUa.Services;
 using MqttIoT.Sdk.Contract;
+using MqttIoT.Tests.Infrastructure;
 
 namespace MqttIoT.Benchmarks.Scenarios;
 
@@ -35,7 +36,7 @@ public sealed class OpcUaScenario : IScenario
     {
         var folder = Path.Combine(context.RepositoryRoot, "Tests", "opcua-server");
         if (!Directory.Exists(Path.Combine(folder, "node_modules"))) throw new DirectoryNotFoundException($"run {folder}/install.sh first");
-        int port = FreePort();
+        int port = FreePort.Next();
         await using var server = ChildProcess.Start("node", ["server.js", port.ToString(CultureInfo.InvariantCulture), "--many", "--churn", "200", "--no-stdin"], folder);
         // The port opens before the address space is built: READY on its output says it is.
         var ready = Stopwatch.StartNew();
@@ -110,13 +111,6 @@ public sealed class OpcUaScenario : IScenario
                 await session.ReadAsync([node], 0, TimestampsToReturn.Neither, cancellationToken);
         }));
         return reads / clock.Elapsed.TotalSeconds;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private sealed class CountingSink : IBackendEventSink

@@ -6,6 +6,7 @@ using MQTTnet;
 using MQTTnet.Protocol;
 using MqttIoT.Benchmarks.Infrastructure;
 using MqttIoT.Broker;
+using MqttIoT.Tests.Infrastructure;
 
 namespace MqttIoT.Benchmarks.Scenarios;
 
@@ -141,7 +142,7 @@ public sealed class SessionStoreScenario : IScenario
         CancellationToken cancellationToken)
     {
         var directory = Path.Combine(context.Scratch, $"sessions-{(persist ? "on" : "off")}-{Guid.NewGuid():N}");
-        var options = new BrokerOptions { Port = BrokerProcess.FreePort(), DataDirectory = directory, PersistSessions = persist };
+        var options = new BrokerOptions { Port = FreePort.Next(), DataDirectory = directory, PersistSessions = persist };
         var clients = new List<IMqttClient>();
         try
         {

@@ -20,9 +20,8 @@ public sealed class BleRig : IAsyncDisposable
     public const string CounterUuid = "c0de0003-4d51-4954-8000-000000000001";
     public const string BatteryService = "0000180f-0000-1000-8000-00805f9b34fb";
 
-    private BleRig(FakeBlueZ blueZ, TestEnvironment env, IoTHubClient client, EventLog log)
+    private BleRig(FakeBlueZ blueZ, TestEnvironment env, IoTHubClient client)
     {
-        Log = log;
         BlueZ = blueZ;
         Env = env;
         Client = client;
@@ -30,7 +29,7 @@ public sealed class BleRig : IAsyncDisposable
 
     public FakeBlueZ BlueZ { get; }
     /// <summary>Every log line of the environment (gateway, station, devices) with its EventId.</summary>
-    public EventLog Log { get; }
+    public CapturingLoggerProvider Log => Env.Logs;
     public TestEnvironment Env { get; }
     public IoTHubClient Client { get; }
     public BleStation Station => (BleStation)Env.Backend;
@@ -75,14 +74,9 @@ public sealed class BleRig : IAsyncDisposable
         try
         {
             foreach (var spec in devices) await blueZ.Control.AddAdvertiserAsync(spec).WaitAsync(Deadline.Default);
-            var log = new EventLog();
-            var env = await TestEnvironment.StartAsync(backend: logs =>
-            {
-                logs.AddProvider(log);
-                return backend(blueZ.Address, logs);
-            });
+            var env = await TestEnvironment.StartAsync(backend: logs => backend(blueZ.Address, logs));
             var client = await env.ConnectClientAsync();
-            return new BleRig(blueZ, env, client, log);
+            return new BleRig(blueZ, env, client);
         }
         catch
         {

@@ -101,6 +101,10 @@ public class BleStationTests(ITestOutputHelper output)
         var connectTimeout = TimeSpan.FromSeconds(20);
         await using var rig = await BleRig.StartAsync(o => { o.ConnectTimeout = connectTimeout; o.PowerTimeout = TimeSpan.FromHours(1); }, clock,
             BleRig.Spec(address, "Stuck", extra: new { neverResolve = true }));
+        // TODO(BLE, issue 13): once the connect has timed out, BleDevice disconnects the half-made link and then faults
+        // its ready TaskCompletionSource ("dropped the link while its services were being resolved", BleDevice.cs
+        // OnLinkChanged) with nobody awaiting it: an unobserved task exception. Remove this once it no longer does.
+        TestEnvironment.ExpectUnobservedTaskException(e => e is IoTException { Code: ErrorCode.BackendFailure });
         await rig.DiscoverAsync(address);
         var connect = rig.Remote.ConnectDeviceAsync(BleRig.DeviceId(address));
         // The station's clock runs the CONNECT's timeout: once the link is up and the services are awaited, it runs out.

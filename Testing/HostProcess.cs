@@ -1,7 +1,4 @@
-using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Globalization;
-using System.Net.Sockets;
 
 namespace MqttIoT.Tests.Infrastructure;
 
@@ -12,11 +9,12 @@ namespace MqttIoT.Tests.Infrastructure;
 /// </summary>
 public sealed class HostProcess : IAsyncDisposable
 {
-    private readonly Process _process;
+    private readonly ChildProcess _process;
 
-    private HostProcess(Process process) => _process = process;
+    private HostProcess(ChildProcess process) => _process = process;
 
-    public ConcurrentQueue<string> Output { get; } = new();
+    /// <summary>What it printed so far (standard error lines too).</summary>
+    public IReadOnlyList<string> Output => _process.Lines;
 
     public int Id => _process.Id;
 
@@ -42,61 +40,23 @@ public sealed class HostProcess : IAsyncDisposable
     private static HostProcess Start(string dll, string project, IEnumerable<string> args,
         IReadOnlyDictionary<string, string>? environment = null, string? workingDirectory = null)
     {
-        var info = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
-            WorkingDirectory = workingDirectory ?? "",
-        };
-        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) info.Environment[name] = value;
-        foreach (var arg in (string[])[LocateDll(dll, project), .. args]) info.ArgumentList.Add(arg);
-        info.Environment["DOTNET_gcServer"] = "0";
-        var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {dll}");
-        var host = new HostProcess(process);
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) host.Output.Enqueue(e.Data); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) host.Output.Enqueue("ERR " + e.Data); };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return host;
+        var variables = new Dictionary<string, string>(environment ?? new Dictionary<string, string>()) { ["DOTNET_gcServer"] = "0" };
+        return new(ChildProcess.Start("dotnet", [LocateDll(dll, project), .. args], workingDirectory, variables));
     }
 
     /// <summary>Waits until the process accepts TCP connections on <paramref name="port"/> (a broker has no other readiness signal).</summary>
-    public Task WaitUntilListeningAsync(int port, TimeSpan? timeout = null) =>
-        WaitUntilListeningAsync(_process, port, () => string.Join('\n', Output), timeout ?? TimeSpan.FromSeconds(30));
-
-    /// <summary>Waits until <paramref name="process"/> accepts TCP connections on <paramref name="port"/>, failing if it exits first.</summary>
-    public static Task WaitUntilListeningAsync(Process process, int port, Func<string> log, TimeSpan timeout) =>
-        Deadline.UntilAsync(async () =>
-        {
-            if (process.HasExited) throw new InvalidOperationException($"{process.StartInfo.FileName} exited with {process.ExitCode}:\n{log()}");
-            try
-            {
-                using var probe = new TcpClient();
-                await probe.ConnectAsync(System.Net.IPAddress.Loopback, port);
-                return true;
-            }
-            catch (SocketException) { return false; }
-        }, $"{process.StartInfo.FileName} listening on {port}", timeout);
+    public Task WaitUntilListeningAsync(int port, TimeSpan? timeout = null) => _process.WaitForPortAsync(port, timeout);
 
     /// <summary>kill -9: no shutdown code runs, files are left as the crash left them.</summary>
-    public async Task KillAsync()
-    {
-        _process.Kill(entireProcessTree: false);
-        await _process.WaitForExitAsync(Deadline.Token());
-    }
+    public Task KillAsync() => _process.KillAsync();
 
     /// <summary>SIGTERM: the host stops cleanly (the hub commits and checkpoints, a gateway says offline).</summary>
-    public async Task StopAsync()
-    {
-        if (_process.HasExited) return;
-        using (var term = Process.Start("kill", ["-TERM", Number(_process.Id)]))
-            await term.WaitForExitAsync(Deadline.Token());
-        await _process.WaitForExitAsync(Deadline.Token());
-    }
+    public Task StopAsync() => _process.StopAsync(Deadline.Default, failIfItHangs: true);
 
     public async ValueTask DisposeAsync()
     {
-        if (!_process.HasExited) await KillAsync();
-        _process.Dispose();
+        await KillAsync();
+        await _process.DisposeAsync();
     }
 
     /// <summary>

@@ -1,6 +1,3 @@
-using System.Diagnostics;
-using System.Text;
-
 namespace MqttIoT.Tests.Infrastructure;
 
 /// <summary>
@@ -12,23 +9,17 @@ public sealed class MosquittoBroker : IAsyncDisposable
 {
     public const string Password = "test";
 
-    private readonly Process _process;
-    private readonly StringBuilder _log;
-
+    private readonly ChildProcess _process;
     private readonly string _dataDirectory;
 
-    private MosquittoBroker(Process process, StringBuilder log, string dataDirectory)
+    private MosquittoBroker(ChildProcess process, string dataDirectory)
     {
         _process = process;
-        _log = log;
         _dataDirectory = dataDirectory;
     }
 
     /// <summary>What Mosquitto printed, for failure messages.</summary>
-    public string Log
-    {
-        get { lock (_log) return _log.ToString(); }
-    }
+    public string Log => _process.Output;
 
     public static string RepositoryRoot { get; } = FindRepositoryRoot();
 
@@ -64,26 +55,18 @@ public sealed class MosquittoBroker : IAsyncDisposable
         var config = Path.Combine(directory, "mosquitto.conf");
         await File.WriteAllTextAsync(config, configuration);
 
-        var log = new StringBuilder();
-        var process = new Process
+        var process = ChildProcess.Start("mosquitto", ["-c", config], RepositoryRoot);
+        var broker = new MosquittoBroker(process, data);
+        try
         {
-            StartInfo = new ProcessStartInfo("mosquitto", ["-c", config])
-            {
-                RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
-                WorkingDirectory = RepositoryRoot,
-            },
-        };
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.AppendLine(e.Data); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.AppendLine(e.Data); };
-        try { process.Start(); }
-        catch (System.ComponentModel.Win32Exception ex)
-        {
-            throw new InvalidOperationException("mosquitto is not installed: run ./test.sh, which installs it", ex);
+            // Mosquitto says nothing machine-readable when it is ready: the listening socket is the signal.
+            await process.WaitForPortAsync(port, TimeSpan.FromSeconds(10));
         }
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        var broker = new MosquittoBroker(process, log, data);
-        await broker.WaitUntilListeningAsync(port);
+        catch
+        {
+            await process.DisposeAsync();
+            throw;
+        }
         return broker;
     }
 
@@ -113,35 +96,16 @@ public sealed class MosquittoBroker : IAsyncDisposable
         return string.Join('\n', lines) + "\n";
     }
 
-    /// <summary>Asks Mosquitto to stop (SIGTERM: it saves its persistence file) and waits until it has.</summary>
-    public async Task StopAsync()
-    {
-        if (_process.HasExited) return;
-        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-            await kill.WaitForExitAsync(Deadline.Token());
-        try { await _process.WaitForExitAsync(Deadline.Token(TimeSpan.FromSeconds(10))); }
-        catch (OperationCanceledException) { _process.Kill(); }
-    }
+    /// <summary>Asks Mosquitto to stop (SIGTERM: it saves its persistence file) and waits until it has (a kill after 10 s).</summary>
+    public Task StopAsync() => _process.StopAsync(TimeSpan.FromSeconds(10));
 
     /// <summary>Kills Mosquitto at once (SIGKILL), as a crash would, and waits until it is gone.</summary>
-    public async Task KillAsync()
-    {
-        if (_process.HasExited) return;
-        _process.Kill();
-        await _process.WaitForExitAsync(Deadline.Token());
-    }
+    public Task KillAsync() => _process.KillAsync();
 
     /// <summary>Mosquitto's persistence file (written every autosave_interval and at a clean exit).</summary>
     public string PersistenceFile => Path.Combine(_dataDirectory, "mosquitto.db");
 
-    public async ValueTask DisposeAsync()
-    {
-        await StopAsync();
-        _process.Dispose();
-    }
-
-    // Mosquitto says nothing machine-readable when it is ready: the listening socket is the signal.
-    private Task WaitUntilListeningAsync(int port) => HostProcess.WaitUntilListeningAsync(_process, port, () => Log, TimeSpan.FromSeconds(10));
+    public ValueTask DisposeAsync() => _process.DisposeAsync();
 
     /// <summary>Writes a password file with the real mosquitto_passwd: every user gets <see cref="Password"/>.</summary>
     public static async Task WritePasswordFileAsync(string path, IEnumerable<string> users)
@@ -152,9 +116,8 @@ public sealed class MosquittoBroker : IAsyncDisposable
         {
             string[] args = first ? ["-c", "-b", path, user, Password] : ["-b", path, user, Password];
             first = false;
-            using var tool = Process.Start(new ProcessStartInfo("mosquitto_passwd", args) { RedirectStandardError = true, RedirectStandardOutput = true })!;
-            await tool.WaitForExitAsync(Deadline.Token());
-            if (tool.ExitCode != 0) throw new InvalidOperationException($"mosquitto_passwd failed for '{user}': {await tool.StandardError.ReadToEndAsync()}");
+            var tool = await Cli.RunAsync("mosquitto_passwd", args);
+            if (tool.ExitCode != 0) throw new InvalidOperationException($"mosquitto_passwd failed for '{user}': {tool.Error}");
         }
     }
 

@@ -1,4 +1,5 @@
 using MqttIoT.OpcUa.Testing;
+using Xunit;
 
 namespace MqttIoT.OpcUa.Tests.Infrastructure;
 

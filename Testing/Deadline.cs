@@ -1,9 +1,14 @@
+using System.Diagnostics;
+
 namespace MqttIoT.Tests.Infrastructure;
 
 /// <summary>Every wait in the tests has a deadline: a signal that does not come fails the test instead of hanging it.</summary>
 public static class Deadline
 {
     public static readonly TimeSpan Default = TimeSpan.FromSeconds(15);
+
+    // How often UntilAsync looks again: a poll, not a sleep that hopes; the deadline is what fails the test.
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(20);
 
     public static CancellationToken Token(TimeSpan? timeout = null) => new CancellationTokenSource(timeout ?? Default).Token;
 
@@ -47,12 +52,15 @@ public static class Deadline
     public static async Task UntilAsync(Func<Task<bool>> condition, string what, TimeSpan? timeout = null)
     {
         var limit = timeout ?? Default;
-        var started = DateTime.UtcNow;
-        var pause = TimeSpan.FromMilliseconds(20);
+        var watch = Stopwatch.StartNew();
         while (!await condition())
         {
-            if (DateTime.UtcNow - started > limit) throw new TimeoutException($"{what}: not true within {limit.TotalSeconds} s");
-            await Task.Delay(pause);
+            if (watch.Elapsed > limit) throw new TimeoutException($"{what}: not true within {limit.TotalSeconds} s");
+            await Task.Delay(PollInterval);
         }
     }
+
+    /// <summary>Polls a condition that has no event of its own and needs no I/O to check (a counter), failing at the deadline.</summary>
+    public static Task UntilAsync(Func<bool> condition, string what, TimeSpan? timeout = null) =>
+        UntilAsync(() => Task.FromResult(condition()), what, timeout);
 }
