@@ -66,6 +66,24 @@ public sealed class HubFilter
         return ignoreCase ? Op(path, "$options", JsonValue.Create("i")) : this;
     }
 
+    /// <summary>A filter from the JSON text of the wire (<c>{"attributes.model":"sim-thermostat","online":true}</c>), as a person types it.</summary>
+    /// <exception cref="FormatException">The text is not JSON, or not a JSON object. (Whether its paths and operators are valid is the hub's to say.)</exception>
+    public static HubFilter Parse(string json)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        JsonNode? node;
+        try { node = JsonNode.Parse(json); }
+        catch (JsonException ex) { throw new FormatException($"the filter is not JSON: {ex.Message}", ex); }
+        if (node is not JsonObject obj) throw new FormatException("the filter must be a JSON object, such as {\"online\":true}");
+        var filter = new HubFilter();
+        foreach (var (path, value) in obj)
+        {
+            if (path.Length == 0) throw new FormatException("the filter has an empty path");
+            filter._root[path] = value?.DeepClone();
+        }
+        return filter;
+    }
+
     /// <summary>The filter as the JSON object of the wire.</summary>
     public JsonObject ToJson() => (JsonObject)_root.DeepClone();
 
