@@ -93,6 +93,10 @@ public sealed class SiteBridgeTests(ITestOutputHelper output)
         (await client.ListDevicesAsync()).Items.Should().HaveCount(4);
         (await client.FindStationsAsync()).Items.Should().HaveCount(2);
         (await client.GetDeviceAsync("dev-0001", "sim-2")).Station.Should().Be("sim-2");
+        // A site's client asks the hub at the cloud: the query goes out over the bridge and the hub's reply comes in.
+        var listed = await Cli.ShellAsync($"mosquitto_rr -h 127.0.0.1 -p {top.SitePorts["sim-1"]} -u client -P {DeployedBroker.Password} -V 5 "
+            + "-e iot/v1/clients/client/replies -W 10 -t iot/v1/hub/queries/LIST_STATIONS -n");
+        listed.Output.Should().Contain("\"status\":\"ok\"", listed.Error).And.Contain("sim-2");
 
         // Retained props and availability reached the cloud.
         var raw = await top.ConnectCloudRawAsync();
