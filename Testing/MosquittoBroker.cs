@@ -3,7 +3,8 @@ namespace MqttIoT.Tests.Infrastructure;
 /// <summary>
 /// A real Mosquitto (Debian's package) started from the repository's mosquitto.conf, changing only what must
 /// differ per test: the listener's port, the persistence folder and the password file (test users, password
-/// <see cref="Password"/>). The ACL is the repository's own <c>auth/acl</c>.
+/// <see cref="Password"/>), the ACL (the repository's own <c>auth/acl</c> with a block per test station, <see cref="TestAcl"/>)
+/// and in place of <c>include_dir auth/conf.d</c> the TLS listener of <c>auth/tls.conf</c> on its own port.
 /// </summary>
 public sealed class MosquittoBroker : IAsyncDisposable
 {
@@ -34,8 +35,10 @@ public sealed class MosquittoBroker : IAsyncDisposable
         var data = Path.Combine(directory, "data") + "/";
         Directory.CreateDirectory(data);
         var passwd = Path.Combine(directory, "passwd");
-        await WritePasswordFileAsync(passwd, users);
-        return await LaunchAsync(directory, port, data, Configuration(port, tlsPort, data, passwd, certificates, autosaveInterval, requireClientCertificate));
+        var list = users.ToList();
+        await WritePasswordFileAsync(passwd, list);
+        var acl = await TestAcl.WriteAsync(Path.Combine(directory, "acl"), list);
+        return await LaunchAsync(directory, port, data, Configuration(port, tlsPort, data, passwd, certificates, autosaveInterval, requireClientCertificate, acl));
     }
 
     /// <summary>
@@ -54,9 +57,17 @@ public sealed class MosquittoBroker : IAsyncDisposable
     {
         var config = Path.Combine(directory, "mosquitto.conf");
         await File.WriteAllTextAsync(config, configuration);
+        return await StartAsIsAsync(RepositoryRoot, config, port, data);
+    }
 
-        var process = ChildProcess.Start("mosquitto", ["-c", config], RepositoryRoot);
-        var broker = new MosquittoBroker(process, data);
+    /// <summary>
+    /// <c>mosquitto -c <paramref name="configFile"/></c> in <paramref name="workingDirectory"/>, the file as it is; waits until
+    /// <paramref name="port"/> accepts connections. <paramref name="dataDirectory"/> is where the file keeps its persistence.
+    /// </summary>
+    public static async Task<MosquittoBroker> StartAsIsAsync(string workingDirectory, string configFile, int port, string dataDirectory)
+    {
+        var process = ChildProcess.Start("mosquitto", ["-c", configFile], workingDirectory);
+        var broker = new MosquittoBroker(process, dataDirectory);
         try
         {
             // Mosquitto says nothing machine-readable when it is ready: the listening socket is the signal.
@@ -71,23 +82,26 @@ public sealed class MosquittoBroker : IAsyncDisposable
     }
 
     /// <summary>
-    /// The repository's mosquitto.conf with this instance's port, folder and password file; with
+    /// The repository's mosquitto.conf with this instance's port, folder, password file and ACL, its TLS listener
+    /// (auth/tls.conf, which auth/make-dev-certs.sh enables through auth/conf.d/) included with this instance's certificates; with
     /// <paramref name="requireClientCertificate"/>, the TLS listener also asks clients for a certificate from the CA, as the file's comment says.
     /// </summary>
     public static string Configuration(int port, int tlsPort, string dataDirectory, string passwordFile, string certificates, int? autosaveInterval = null,
-        bool requireClientCertificate = false)
+        bool requireClientCertificate = false, string? aclFile = null)
     {
         int listeners = 0;
-        var lines = File.ReadAllLines(Path.Combine(RepositoryRoot, "mosquitto.conf")).Select(line => line.Split(' ')[0] switch
+        var tls = File.ReadAllLines(Path.Combine(RepositoryRoot, "auth", "tls.conf"));
+        var lines = File.ReadAllLines(Path.Combine(RepositoryRoot, "mosquitto.conf"))
+            .SelectMany(line => line.StartsWith("include_dir ", StringComparison.Ordinal) ? tls : [line]).Select(line => line.Split(' ')[0] switch
         {
-            // The first listener is plain MQTT, the second TLS, as in the file.
+            // The first listener is plain MQTT (mosquitto.conf's), the second TLS (auth/tls.conf's).
             "listener" => $"listener {(listeners++ == 0 ? port : tlsPort)} 127.0.0.1",
             "cafile" => $"cafile {Path.Combine(certificates, "ca.crt")}",
             "certfile" => $"certfile {Path.Combine(certificates, "server.crt")}",
             "keyfile" => $"keyfile {Path.Combine(certificates, "server.key")}" + (requireClientCertificate ? "\nrequire_certificate true" : ""),
             "persistence_location" => $"persistence_location {dataDirectory}",
             "password_file" => $"password_file {passwordFile}",
-            "acl_file" => $"acl_file {Path.Combine(RepositoryRoot, line.Split(' ', 2)[1])}",
+            "acl_file" => $"acl_file {aclFile ?? Path.Combine(RepositoryRoot, line.Split(' ', 2)[1])}",
             "autosave_interval" when autosaveInterval is { } seconds => $"autosave_interval {seconds}",
             _ => line,
         }).ToList();

@@ -152,10 +152,11 @@ public sealed class TestEnvironment : IAsyncDisposable
         var passwd = Path.Combine(DataDirectory, "auth", "passwd");
         Directory.CreateDirectory(Path.GetDirectoryName(passwd)!);
         await MosquittoBroker.WritePasswordFileAsync(passwd, _users);
+        var acl = await TestAcl.WriteAsync(Path.Combine(DataDirectory, "auth", "acl"), _users);
         if (_killable)
         {
             _brokerHost = HostProcess.StartBroker(Port, Path.Combine(DataDirectory, "broker"),
-                "--password-file", passwd, "--acl-file", Path.Combine(MosquittoBroker.RepositoryRoot, "auth", "acl"));
+                "--password-file", passwd, "--acl-file", acl);
             await _brokerHost.WaitUntilListeningAsync(Port);
             return;
         }
@@ -164,7 +165,7 @@ public sealed class TestEnvironment : IAsyncDisposable
         {
             Port = Port, BindAddress = IPAddress.Loopback, DataDirectory = Path.Combine(DataDirectory, "broker"),
             FlushInterval = TimeSpan.FromMilliseconds(50),
-            PasswordFile = _open ? null : passwd, AclFile = _open ? null : Path.Combine(MosquittoBroker.RepositoryRoot, "auth", "acl"),
+            PasswordFile = _open ? null : passwd, AclFile = _open ? null : acl,
             AllowAnonymous = _open,
             TlsPort = TlsPort, TlsCertificateFile = Path.Combine(certificates, "server.crt"), TlsKeyFile = Path.Combine(certificates, "server.key"),
             TlsClientCaFile = _requireClientCertificate ? Path.Combine(certificates, "ca.crt") : null,

@@ -2,9 +2,11 @@
 # Makes a development CA and certificates for TLS on both brokers (development and tests only).
 #   auth/make-dev-certs.sh [folder]      (default: auth/certs)
 # Writes ca.crt/ca.key, server.crt/server.key (for 127.0.0.1 and localhost) and client.crt/client.key
-# (CN=client, for brokers that ask for client certificates). Existing files are kept.
+# (CN=client, for brokers that ask for client certificates). Existing files are kept. Into the default folder, it
+# also enables Mosquitto's TLS listener: it copies auth/tls.conf into auth/conf.d/, which mosquitto.conf includes.
 set -euo pipefail
-dir=${1:-"$(dirname "$0")/certs"}
+auth=$(cd "$(dirname "$0")" && pwd)
+dir=${1:-"$auth/certs"}
 mkdir -p "$dir"
 cd "$dir"
 [ -f ca.key ] || openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -days 825 \
@@ -21,3 +23,7 @@ extendedKeyUsage=serverAuth"
 issue client "/CN=client" "extendedKeyUsage=clientAuth"
 chmod 600 ./*.key
 echo "certificates in $(pwd)"
+if [ $# -eq 0 ]; then
+  cp "$auth/tls.conf" "$auth/conf.d/tls.conf"
+  echo "TLS listener enabled: $auth/conf.d/tls.conf (mosquitto -c mosquitto.conf listens on 8883 too)"
+fi

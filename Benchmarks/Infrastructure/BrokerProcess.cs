@@ -88,6 +88,8 @@ public sealed class BrokerProcess : IAsyncDisposable
                 case "persistence_location": lines.Add($"persistence_location {dataDirectory}"); break;
                 case "allow_anonymous": lines.Add("allow_anonymous true"); break;
                 case "password_file" or "acl_file": lines.Add("# " + line + " (benchmarks run anonymous)"); break;
+                // auth/conf.d holds the TLS listener once auth/make-dev-certs.sh has run: benchmarks use the plain one only.
+                case "include_dir": lines.Add("# " + line + " (benchmarks use the plain listener)"); break;
                 default: lines.Add(line); break;
             }
         }
