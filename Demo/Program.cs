@@ -10,7 +10,7 @@ using MqttIoT.Sdk.Contract;
 
 // The main job in one process: the embedded broker, a gateway with the simulated station, and the hub.
 var cli = new GatewayCommandLine();
-var data = new Option<string>("--data") { Description = "Data folder (broker retained messages, hub index)", DefaultValueFactory = _ => "data" };
+var data = new Option<string>("--data") { Description = "Data folder (broker retained messages, gateway outbox, hub index)", DefaultValueFactory = _ => "data" };
 var httpPort = new Option<int>("--http-port") { Description = "Port of the web dashboard on 127.0.0.1 (0 turns it off)", DefaultValueFactory = _ => 8080 };
 var root = new RootCommand("MqttIoT demo: embedded broker + simulated gateway + hub + web dashboard in one process") { data, httpPort };
 cli.AddTo(root);
@@ -20,6 +20,7 @@ root.SetAction(async (parse, ct) =>
 {
     var dataDir = Path.GetFullPath(parse.GetValue(data)!);
     var gateway = cli.GatewayOptions(parse);
+    gateway.OutboxPath ??= Path.Combine(dataDir, "gateway", "outbox.bin");
     var builder = Host.CreateApplicationBuilder();
     builder.Services.AddEmbeddedBroker(new BrokerOptions
     {

@@ -10,7 +10,7 @@ public class SdkPackageTests
     /// <summary>The Sdk's public types: the client and what its calls take and return.</summary>
     private static readonly string[] SdkSurface =
     [
-        "MqttIoT.Sdk.DeviceEvent", "MqttIoT.Sdk.DeviceState", "MqttIoT.Sdk.EventSubscription`1", "MqttIoT.Sdk.HubFilter",
+        "MqttIoT.Sdk.DeviceEvent", "MqttIoT.Sdk.DeviceState", "MqttIoT.Sdk.EventPage", "MqttIoT.Sdk.EventSubscription`1", "MqttIoT.Sdk.HubFilter",
         "MqttIoT.Sdk.IoTHubClient", "MqttIoT.Sdk.IoTHubClientOptions", "MqttIoT.Sdk.RemoteDevice", "MqttIoT.Sdk.RemoteStation",
         "MqttIoT.Sdk.StationEvent", "MqttIoT.Sdk.StationState",
     ];
