@@ -8,7 +8,12 @@ public sealed class CapturingLoggerProvider : ILoggerProvider
 {
     public ConcurrentQueue<(LogLevel Level, string Category, string Message)> Entries { get; } = new();
 
+    private readonly ConcurrentDictionary<int, int> _eventIds = new();
+
     public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
+
+    /// <summary>How many lines were logged with this EventId.</summary>
+    public int CountEventId(int eventId) => _eventIds.GetValueOrDefault(eventId);
 
     public void Dispose() { }
 
@@ -25,7 +30,9 @@ public sealed class CapturingLoggerProvider : ILoggerProvider
         public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Information;
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
-            if (IsEnabled(logLevel)) owner.Entries.Enqueue((logLevel, category, formatter(state, exception)));
+            if (!IsEnabled(logLevel)) return;
+            owner._eventIds.AddOrUpdate(eventId.Id, 1, (_, n) => n + 1);
+            owner.Entries.Enqueue((logLevel, category, formatter(state, exception)));
         }
     }
 }
