@@ -195,7 +195,7 @@ internal sealed partial class EventOutbox : IDisposable
             LogSetAside(path, damage, SetAsidePath, Held, _lastSeq);
         }
         // The events read before any damage are kept; the file is rewritten with them (a clean file needs no rewrite).
-        if (damage is not null || !File.Exists(path)) Rewrite(path);
+        if (damage is not null || !File.Exists(path) || new FileInfo(path).Length == 0) Rewrite(path);
         else
         {
             _file = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read, 1 << 16);
