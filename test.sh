@@ -19,6 +19,8 @@ install_debian() {
 }
 
 install_debian mosquitto mosquitto-clients
+# Eclipse Paho for Python, the second third-party MQTT v5 client of Tests/ThirdPartyClientTests.cs (run with /usr/bin/python3).
+install_debian python3-paho-mqtt
 # The dashboard's browser tests and benchmark drive Debian's headless chromium (/usr/bin/chromium) through Playwright .NET,
 # whose driver ships in its NuGet package (no `playwright install`, no browser download).
 install_debian chromium
@@ -26,6 +28,8 @@ install_debian chromium
 if ! bash Tests/Backends/Ble/install.sh; then echo "0 passed, 1 failed"; exit 1; fi
 # Node-RED 4.1 for the example flow's test (npm, into Tests/node-red/node_modules).
 if ! bash Tests/node-red/install.sh; then echo "0 passed, 1 failed"; exit 1; fi
+# MQTT.js for the third-party client tests (npm, into Tests/mqttjs/node_modules).
+if ! bash Tests/mqttjs/install.sh; then echo "0 passed, 1 failed"; exit 1; fi
 # The OPC UA test server (node-opcua from npm, into Tests/opcua-server/node_modules).
 if ! bash Tests/opcua-server/install.sh; then echo "0 passed, 1 failed"; exit 1; fi
 # (A broker the package may have started on 1883 does not matter: the tests start their own on free ports.)

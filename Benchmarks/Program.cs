@@ -13,6 +13,7 @@ IScenario[] scenarios =
     new HubQueryScenario(),
     new SessionStoreScenario(),
     new DashboardScenario(),
+    new OpcUaScenario(),
 ];
 
 var root = FindRepositoryRoot();

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Net;
 
 namespace MqttIoT.Broker;
@@ -6,6 +7,7 @@ namespace MqttIoT.Broker;
 public sealed class BrokerOptions
 {
     /// <summary>TCP port; 0 is not allowed (clients need to know it).</summary>
+    [Range(1, 65535)]
     public int Port { get; set; } = 1883;
     /// <summary>
     /// The addresses the broker listens on, the plain and the TLS listener alike, and no other: each IPv4 or IPv6
@@ -28,6 +30,7 @@ public sealed class BrokerOptions
     /// <summary>How often changed retained messages are written out.</summary>
     public TimeSpan FlushInterval { get; set; } = TimeSpan.FromMilliseconds(500);
     /// <summary>Messages queued per client before the broker pushes back; large, so nothing is dropped under bursts.</summary>
+    [Range(1, int.MaxValue)]
     public int MaxPendingMessagesPerClient { get; set; } = 250_000;
     /// <summary>A second listener with TLS on this port (8883 by convention); null: none.</summary>
     public int? TlsPort { get; set; }
@@ -57,6 +60,7 @@ public sealed class BrokerOptions
     /// have in flight towards the broker; one more gets DISCONNECT 0x93. 65535 by default, because MQTTnet's client
     /// (the gateway's and the Sdk's) does not hold back for a server's Receive Maximum.
     /// </summary>
+    [Range(1, 65535)]
     public int ReceiveMaximum { get; set; } = 65535;
 
     /// <summary>

@@ -1,10 +1,10 @@
 using System.CommandLine;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using MqttIoT.Gateway.Backends;
-using MqttIoT.Gateway.Backends.OpcUa;
-using MqttIoT.Gateway.Backends.Ble;
-using MqttIoT.Gateway.Backends.Simulated;
 using MqttIoT.Hosting;
 using MqttIoT.Sdk.Contract;
 
@@ -20,7 +20,7 @@ public sealed class GatewayCommandLine
     /// <summary>Backend kind.</summary>
     public Option<string> Backend { get; } = new("--backend") { Description = "Station backend: simulated, opcua or ble", DefaultValueFactory = _ => "simulated" };
     /// <summary>Station id.</summary>
-    public Option<string> Station { get; } = new("--station") { Description = "Station id (simulated: sim-1, opcua: opcua-1, ble: ble-{adapter})", DefaultValueFactory = _ => "sim-1" };
+    public Option<string> Station { get; } = new("--station") { Description = "Station id (default: sim-1; opcua: opcua-1; ble: ble-{adapter})" };
     /// <summary>BlueZ adapter of the ble backend.</summary>
     public Option<string> Adapter { get; } = new("--adapter") { Description = "BLE: BlueZ adapter (hci0, or /org/bluez/hciN)", DefaultValueFactory = _ => "hci0" };
     /// <summary>D-Bus address of the ble backend.</summary>
@@ -67,55 +67,50 @@ public sealed class GatewayCommandLine
         command.Options.Add(Outbox);
     }
 
-    /// <summary>Gateway options from the parsed command line.</summary>
-    public GatewayOptions GatewayOptions(ParseResult parse) => new()
+    /// <summary>
+    /// The configuration keys the given flags set (Hosting/README.md): the broker connection under
+    /// <c>Gateway:Mqtt</c>, the station under <c>Gateway:Simulated</c>, <c>Gateway:OpcUa</c> or <c>Gateway:Ble</c>.
+    /// </summary>
+    public IEnumerable<KeyValuePair<string, string?>> ConfigurationValues(ParseResult parse)
     {
-        Root = parse.GetValue(Root)!,
-        Mqtt = Broker.SessionOptions(parse),
-        // --session-expiry 0 asks for a clean session each time; otherwise the gateway keeps one (5 minutes by default).
-        PersistentSession = parse.GetValue(Broker.SessionExpiry) is not 0,
-        OutboxPath = parse.GetValue(Outbox),
-    };
+        const string G = GatewayHost.Section;
+        var keys = Broker.MapTo(new CommandLineKeys(), $"{G}:Mqtt")
+            // --session-expiry 0 asks for a clean session each time; otherwise the gateway keeps one (5 minutes by default).
+            .Map(Broker.SessionExpiry, s => s is { } seconds ? (seconds != 0 ? "true" : "false") : null, $"{G}:PersistentSession")
+            .Map(Root, $"{G}:Root")
+            .Map(Backend, $"{G}:Backend")
+            .Map(Station, $"{G}:Simulated:StationId", $"{G}:OpcUa:StationId", $"{G}:Ble:StationId")
+            .Map(Devices, $"{G}:Simulated:DeviceCount")
+            .Map(NotifyMs, CommandLineKeys.Milliseconds, $"{G}:Simulated:NotifyInterval")
+            .Map(AutoConnect, $"{G}:Simulated:AutoDiscover", $"{G}:Simulated:AutoConnect", $"{G}:OpcUa:AutoDiscover", $"{G}:OpcUa:AutoConnect")
+            .Map(Endpoint, $"{G}:OpcUa:Endpoint")
+            .Map(OpcUaRoot, $"{G}:OpcUa:RootNode")
+            .Map(OpcUaDepth, $"{G}:OpcUa:SearchDepth")
+            .MapEach(OpcUaTypes, $"{G}:OpcUa:DeviceTypes")
+            .Map(OpcUaKeyDepth, $"{G}:OpcUa:KeyDepth")
+            .Map(OpcUaSecurity, $"{G}:OpcUa:Security")
+            .Map(OpcUaPki, $"{G}:OpcUa:PkiPath")
+            .Map(OpcUaTrustOnFirstUse, $"{G}:OpcUa:TrustServerCertificateOnFirstUse")
+            .Map(Adapter, $"{G}:Ble:Adapter")
+            .Map(DBusAddress, $"{G}:Ble:DBusAddress")
+            .Map(BleConfig, $"{G}:Ble:ConfigFile")
+            .Map(Outbox, $"{G}:OutboxPath");
+        return keys.Values(parse);
+    }
 
-    /// <summary>The backend the command line asks for.</summary>
+    /// <summary>
+    /// The backend the command line asks for, made as the gateway host makes it (host defaults and the flags; no
+    /// appsettings.json or environment); a configuration that fails validation throws <see cref="ArgumentException"/>.
+    /// </summary>
     public IStationBackend CreateBackend(ParseResult parse, TimeProvider time, ILoggerFactory? loggerFactory = null)
     {
-        var backend = parse.GetValue(Backend);
-        return backend switch
-        {
-            "simulated" => new SimulatedStation(new SimulatedStationOptions
-            {
-                StationId = parse.GetValue(Station)!,
-                DeviceCount = parse.GetValue(Devices),
-                NotifyInterval = TimeSpan.FromMilliseconds(parse.GetValue(NotifyMs)),
-                AutoDiscover = parse.GetValue(AutoConnect),
-                AutoConnect = parse.GetValue(AutoConnect),
-            }, time),
-            "opcua" => new OpcUaStation(new OpcUaStationOptions
-            {
-                // Not the simulated default: an OPC UA gateway named sim-1 would collide with the demo's station.
-                StationId = parse.GetResult(Station) is { Implicit: false } ? parse.GetValue(Station)! : "opcua-1",
-                Endpoint = parse.GetValue(Endpoint) ?? throw new ArgumentException("backend opcua needs --endpoint opc.tcp://host:port/path"),
-                RootNode = parse.GetValue(OpcUaRoot)!,
-                SearchDepth = parse.GetValue(OpcUaDepth),
-                DeviceTypes = [.. parse.GetValue(OpcUaTypes) ?? []],
-                KeyDepth = parse.GetValue(OpcUaKeyDepth),
-                Security = parse.GetValue(OpcUaSecurity)!,
-                PkiPath = parse.GetValue(OpcUaPki),
-                TrustServerCertificateOnFirstUse = parse.GetValue(OpcUaTrustOnFirstUse),
-                UserName = Environment.GetEnvironmentVariable("MQTTIOT_OPCUA_USER"),
-                Password = Environment.GetEnvironmentVariable("MQTTIOT_OPCUA_PASSWORD"),
-                AutoDiscover = parse.GetValue(AutoConnect),
-                AutoConnect = parse.GetValue(AutoConnect),
-            }, loggerFactory ?? NullLoggerFactory.Instance, time),
-            "ble" => new BleStation(BleConfigFile.Apply(parse.GetValue(BleConfig), new BleStationOptions
-            {
-                // The simulated default station id would mislead: a BLE station is named after its adapter unless told.
-                StationId = parse.GetResult(Station) is { Implicit: false } ? parse.GetValue(Station) : null,
-                Adapter = parse.GetValue(Adapter)!,
-                DBusAddress = parse.GetValue(DBusAddress),
-            }), loggerFactory, time),
-            _ => throw new ArgumentException($"unknown backend '{backend}' (this build has: simulated, opcua, ble)"),
-        };
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(GatewayHost.Defaults)
+            .AddInMemoryCollection(ConfigurationValues(parse)).Build();
+        var services = new ServiceCollection().AddSingleton(time).AddSingleton(loggerFactory ?? NullLoggerFactory.Instance);
+        if (GatewayHost.AddStation(services, configuration) is { } unknown) throw new ArgumentException(unknown);
+        // The provider only makes the station; the caller owns and disposes it.
+        var provider = services.BuildServiceProvider();
+        try { return provider.GetRequiredService<IStationBackend>(); }
+        catch (OptionsValidationException e) { throw new ArgumentException(string.Join("; ", e.Failures), e); }
     }
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Microsoft.Extensions.Options;
 using MqttIoT.Protocol;
 
 namespace MqttIoT.Hosting;
@@ -52,9 +53,36 @@ public sealed class BrokerConnectionCommandLine
         foreach (var option in All) command.Options.Add(option);
     }
 
-    /// <summary>Session options from the parsed command line; what the line leaves out keeps <see cref="MqttSessionOptions"/>' default.</summary>
+    /// <summary>
+    /// Maps the flags onto the keys of an <see cref="MqttSessionOptions"/> section (<c>Gateway:Mqtt</c>,
+    /// <c>Hub:Mqtt</c>): <c>--keep-alive</c> and <c>--session-expiry</c> are seconds, and a CA or client certificate
+    /// turns TLS on.
+    /// </summary>
+    public CommandLineKeys MapTo(CommandLineKeys keys, string section)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        return keys.Map(Host, $"{section}:Host")
+            .Map(Port, $"{section}:Port")
+            .Map(Username, $"{section}:Username")
+            .Map(Password, $"{section}:Password")
+            .Map(KeepAlive, CommandLineKeys.Seconds, $"{section}:KeepAlive")
+            .Map(ClientId, $"{section}:ClientId")
+            .Map(SessionExpiry, s => s is { } seconds ? CommandLineKeys.Seconds(seconds) : null, $"{section}:SessionExpiry")
+            .Map(Tls, $"{section}:UseTls")
+            .Map(CaFile, $"{section}:TlsCaFile")
+            .Map(CaFile, f => f is null ? null : "true", $"{section}:UseTls")
+            .Map(CertFile, $"{section}:TlsClientCertificateFile")
+            .Map(CertFile, f => f is null ? null : "true", $"{section}:UseTls")
+            .Map(KeyFile, $"{section}:TlsClientKeyFile");
+    }
+
+    /// <summary>
+    /// Session options straight from the parsed flags, for tools that take no configuration files (the dashboard host,
+    /// the CLI); what the line leaves out keeps <see cref="MqttSessionOptions"/>' default.
+    /// </summary>
     public MqttSessionOptions SessionOptions(ParseResult parse)
     {
+        ArgumentNullException.ThrowIfNull(parse);
         var options = new MqttSessionOptions
         {
             Host = parse.GetValue(Host)!,
@@ -76,5 +104,20 @@ public sealed class BrokerConnectionCommandLine
         if (options.TlsClientCertificateFile is not null && options.TlsClientKeyFile is null)
             throw new ArgumentException("--cert-file needs --key-file");
         return options;
+    }
+
+    /// <summary>
+    /// What the hosts add to a connection section (<paramref name="section"/>, e.g. <c>Gateway:Mqtt</c>): the password
+    /// from <see cref="PasswordVariable"/> when configuration gives none, and a client certificate needs its key.
+    /// </summary>
+    public static OptionsBuilder<TOptions> AddHostRules<TOptions>(OptionsBuilder<TOptions> options, string section,
+        Func<TOptions, MqttSessionOptions> connection) where TOptions : class
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(connection);
+        return options
+            .PostConfigure(o => connection(o).Password ??= Environment.GetEnvironmentVariable(PasswordVariable))
+            .Validate(o => connection(o) is { TlsClientCertificateFile: null } or { TlsClientKeyFile: not null },
+                $"{section}:TlsClientCertificateFile (--cert-file) needs {section}:TlsClientKeyFile (--key-file)");
     }
 }

@@ -28,22 +28,16 @@ public sealed class HubCommandLine
         foreach (var option in options) command.Options.Add(option);
     }
 
-    /// <summary>Hub options from the parsed command line.</summary>
-    public HubOptions HubOptions(ParseResult parse)
+    /// <summary>The configuration keys the given flags set (Hosting/README.md): the hub under <c>Hub</c>, its broker connection under <c>Hub:Mqtt</c>.</summary>
+    public IEnumerable<KeyValuePair<string, string?>> ConfigurationValues(ParseResult parse)
     {
-        var data = parse.GetValue(Data)!;
-        var mqtt = Broker.SessionOptions(parse);
-        // A persistent session needs the same client id at every start: each replica has its own index folder, so the
-        // folder names the replica.
-        if (mqtt.SessionExpiry > TimeSpan.Zero && mqtt.ClientId.Length == 0) mqtt.ClientId = ReplicaClientId(data);
-        return new()
-        {
-            Root = parse.GetValue(Root)!,
-            Mqtt = mqtt,
-            DataDirectory = data,
-            MaxBatch = parse.GetValue(Batch),
-            BatchWindow = TimeSpan.FromMilliseconds(parse.GetValue(BatchMs)),
-        };
+        const string H = HubHost.Section;
+        return Broker.MapTo(new CommandLineKeys(), $"{H}:Mqtt")
+            .Map(Root, $"{H}:Root")
+            .Map(Data, $"{H}:DataDirectory")
+            .Map(Batch, $"{H}:MaxBatch")
+            .Map(BatchMs, CommandLineKeys.Milliseconds, $"{H}:BatchWindow")
+            .Values(parse);
     }
 
     /// <summary>"hub-" and 12 hex digits of the index folder's full path: stable across restarts, different per replica.</summary>

@@ -122,6 +122,17 @@ public sealed class SecurityTests(OpcUaServerFixture fixture) : IClassFixture<Op
     }
 
     [Fact]
+    public async Task An_X509_user_certificate_activates_the_session_with_its_token_signature()
+    {
+        TrustServer();
+        using var user = CertificateStore.Create("urn:test:user:alice", TimeProvider.System, TimeSpan.FromDays(30), commonName: "alice");
+        await using var session = await OpcUaSession.ConnectAsync(Options("Basic256Sha256", MessageSecurityMode.SignAndEncrypt,
+            o => o.Identity = UserIdentity.FromCertificate(user)), cancellationToken: Deadline());
+        (await session.ReadValueAsync(Setpoint, Deadline())).StatusCode.IsGood.Should().BeTrue();
+        session.Endpoint!.UserIdentityTokens.Should().Contain(p => p.TokenType == UserTokenType.Certificate);
+    }
+
+    [Fact]
     public async Task The_token_is_renewed_under_encryption_with_new_keys_and_the_channel_keeps_working()
     {
         TrustServer();

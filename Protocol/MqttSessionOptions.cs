@@ -1,11 +1,14 @@
+using System.ComponentModel.DataAnnotations;
 namespace MqttIoT.Protocol;
 
 /// <summary>Where and how an <see cref="MqttSession"/> connects.</summary>
 public sealed class MqttSessionOptions
 {
     /// <summary>Broker host name or address.</summary>
+    [Required]
     public string Host { get; set; } = "127.0.0.1";
     /// <summary>Broker port.</summary>
+    [Range(1, 65535)]
     public int Port { get; set; } = 1883;
     /// <summary>MQTT client id; a random one when empty.</summary>
     public string ClientId { get; set; } = "";

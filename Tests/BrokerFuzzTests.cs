@@ -33,7 +33,7 @@ public class BrokerFuzzTests
         var data = Directory.CreateTempSubdirectory("mqttiot-fuzz-").FullName;
         await using var broker = HostProcess.StartBroker(port, data);
         await broker.WaitUntilListeningAsync(port);
-        var memoryBefore = ResidentBytes(broker.Id);
+        var memoryBefore = ProcessMemory.ResidentBytes(broker.Id);
 
         var (responder, _) = await WireClient.ConnectAsync("127.0.0.1", port, new WireConnect { ClientId = "fuzz-responder" });
         await responder.SubscribeAsync("fuzz/ctl/req");
@@ -66,11 +66,11 @@ public class BrokerFuzzTests
         while (workers.Any(w => !w.IsCompleted))
         {
             await RoundTripAsync(requester, roundTrips++);
-            memoryPeak = Math.Max(memoryPeak, ResidentBytes(broker.Id));
+            memoryPeak = Math.Max(memoryPeak, ProcessMemory.ResidentBytes(broker.Id));
         }
         await Task.WhenAll(workers);
         await RoundTripAsync(requester, roundTrips++);
-        memoryPeak = Math.Max(memoryPeak, ResidentBytes(broker.Id));
+        memoryPeak = Math.Max(memoryPeak, ProcessMemory.ResidentBytes(broker.Id));
         stop.Cancel();
 
         broker.HasExited.Should().BeFalse("hostile packets must not bring the broker down");
@@ -273,11 +273,5 @@ public class BrokerFuzzTests
             shift += 7;
             if ((b & 0x80) == 0) return (i, length);
         }
-    }
-
-    private static long ResidentBytes(int processId)
-    {
-        var line = File.ReadLines($"/proc/{processId}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
-        return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
     }
 }

@@ -22,7 +22,7 @@ public class OpcUaScaleTests(ITestOutputHelper output)
     [Fact]
     public async Task Five_thousand_watched_keys_notify_and_are_restored_in_batches_after_the_server_restarts()
     {
-        await using var server = await OpcUaTestServer.StartAsync();
+        await using var server = await OpcUaTestServer.StartAsync("--many");
         var sink = new NotificationCounter();
         var options = new OpcUaStationOptions
         {

@@ -11,7 +11,8 @@ public class SdkPackageTests
     private static readonly string[] SdkSurface =
     [
         "MqttIoT.Sdk.DeviceEvent", "MqttIoT.Sdk.DeviceState", "MqttIoT.Sdk.EventPage", "MqttIoT.Sdk.EventSubscription`1", "MqttIoT.Sdk.HubFilter",
-        "MqttIoT.Sdk.IoTHubClient", "MqttIoT.Sdk.IoTHubClientOptions", "MqttIoT.Sdk.RemoteDevice", "MqttIoT.Sdk.RemoteStation",
+        "MqttIoT.Sdk.IoTHubClient", "MqttIoT.Sdk.IoTHubClientOptions", "MqttIoT.Sdk.IoTHubClientProvider",
+        "MqttIoT.Sdk.IoTHubClientServiceCollectionExtensions", "MqttIoT.Sdk.RemoteDevice", "MqttIoT.Sdk.RemoteStation",
         "MqttIoT.Sdk.StationEvent", "MqttIoT.Sdk.StationState",
     ];
 

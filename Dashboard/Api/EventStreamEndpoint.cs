@@ -21,6 +21,9 @@ internal static class EventStreamEndpoint
         {
             var connection = FleetEndpoints.Session(ctx).Connection;
             var filter = EventFilter.Parse(name => ctx.Request.Query[name]);
+            // A page may ask for smaller batches than the server's cap (the events log does: nobody reads 800 rows a second).
+            var max = int.TryParse(ctx.Request.Query["max"], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var m)
+                ? Math.Clamp(m, 1, options.MaxEventsPerPush) : options.MaxEventsPerPush;
             var response = ctx.Response;
             response.ContentType = "text/event-stream";
             response.Headers.CacheControl = "no-cache";
@@ -30,7 +33,7 @@ internal static class EventStreamEndpoint
             // The browser reconnects by itself after a second; the first message says how the broker connection is now.
             await WriteAsync(response, $"retry: 1000\ndata: {{\"kind\":\"hello\",\"broker\":{(connection.Client.IsConnected ? "true" : "false")}}}\n\n", ct);
             var reader = listener.Channel.Reader;
-            var batch = new Queue<LiveEvent>(options.MaxEventsPerPush);
+            var batch = new Queue<LiveEvent>(max);
             try
             {
                 while (!ct.IsCancellationRequested)
@@ -51,7 +54,7 @@ internal static class EventStreamEndpoint
                     long skipped = listener.TakeDropped();
                     while (reader.TryRead(out var e))
                     {
-                        if (batch.Count == options.MaxEventsPerPush)
+                        if (batch.Count == max)
                         {
                             batch.Dequeue();
                             skipped++;

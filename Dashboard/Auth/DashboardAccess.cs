@@ -96,10 +96,12 @@ internal sealed partial class DashboardAccess : IAsyncDisposable
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            _waiting = IsRefused(ex)
+            var why = IsRefused(ex)
                 ? $"the broker at {BrokerAddress} refused the dashboard's own {(anonymous ? "anonymous client" : "user")}: {ex.Message}"
                 : $"waiting for the broker at {BrokerAddress} ({ex.Message})";
-            LogWaiting(_logger, _waiting);
+            // Once per reason, not once per retry.
+            if (why != _waiting) LogWaiting(_logger, why);
+            _waiting = why;
             return false;
         }
     }

@@ -16,6 +16,11 @@ namespace MqttIoT.OpcUa.Transport;
 /// and responses are matched by it, so any number can be in flight; chunks of one request are never interleaved with
 /// another's on the way out, and are reassembled per request id on the way in.
 /// </summary>
+/// <remarks>
+/// Over 400 lines because the send path (chunking, OPN framing), the receive path (chunk checks, reassembly,
+/// matching) and the token lifecycle (open, renew, close) share the channel id, token, sequence numbers and pending
+/// requests; the cryptography is in <see cref="ChannelSecurity"/> and reassembly's buffer in <see cref="PartialMessage"/>.
+/// </remarks>
 internal sealed partial class SecureChannel : IAsyncDisposable
 {
     public const string SecurityPolicyNone = "http://opcfoundation.org/UA/SecurityPolicy#None";
@@ -508,40 +513,6 @@ internal sealed partial class SecureChannel : IAsyncDisposable
         if (typeId.NamespaceIndex != 0 || typeId.IdType != NodeIdType.Numeric)
             throw new OpcUaException(StatusCodes.BadUnknownResponse, $"a response of type {typeId}");
         return ((uint)typeId.Identifier, d);
-    }
-
-    private sealed class PartialMessage
-    {
-        private readonly List<ReadOnlyMemory<byte>> _pieces = [];
-
-        public int Chunks { get; private set; }
-        public long Length { get; private set; }
-        public bool Discarded { get; private set; }
-
-        public void Add(ReadOnlyMemory<byte> piece)
-        {
-            _pieces.Add(piece);
-            Chunks++;
-            Length += piece.Length;
-        }
-
-        public void Discard()
-        {
-            Discarded = true;
-            _pieces.Clear();
-        }
-
-        public byte[] ToArray()
-        {
-            var all = new byte[Length];
-            int at = 0;
-            foreach (var piece in _pieces)
-            {
-                piece.Span.CopyTo(all.AsSpan(at));
-                at += piece.Length;
-            }
-            return all;
-        }
     }
 
     [LoggerMessage(EventId = 2510, Level = LogLevel.Information, Message = "Secure channel {ChannelId} open to {Endpoint} (token lifetime {LifetimeSeconds} s, chunks {SendChunk} out / {ReceiveChunk} in)")]

@@ -33,14 +33,21 @@ public sealed class HostProcess : IAsyncDisposable
     /// <summary>The gateway host with the given command line.</summary>
     public static HostProcess StartGateway(params string[] args) => Start("MqttIoT.Gateway.dll", "Gateway", args);
 
+    /// <summary>The gateway host run in <paramref name="workingDirectory"/> (its content root: appsettings.json is read from there) with extra environment variables.</summary>
+    public static HostProcess StartGatewayIn(string workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] args) =>
+        Start("MqttIoT.Gateway.dll", "Gateway", args, environment, workingDirectory);
+
     public static string Number(int value) => value.ToString(CultureInfo.InvariantCulture);
 
-    private static HostProcess Start(string dll, string project, IEnumerable<string> args)
+    private static HostProcess Start(string dll, string project, IEnumerable<string> args,
+        IReadOnlyDictionary<string, string>? environment = null, string? workingDirectory = null)
     {
         var info = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+            WorkingDirectory = workingDirectory ?? "",
         };
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) info.Environment[name] = value;
         foreach (var arg in (string[])[LocateDll(dll, project), .. args]) info.ArgumentList.Add(arg);
         info.Environment["DOTNET_gcServer"] = "0";
         var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {dll}");
@@ -92,18 +99,25 @@ public sealed class HostProcess : IAsyncDisposable
         _process.Dispose();
     }
 
-    /// <summary>Next to the test assembly (the project reference copies it), else the project's own output.</summary>
+    /// <summary>
+    /// The project's own output (all its dependencies are there), else next to the test assembly. The copy beside the
+    /// tests may lack some: since the tests reference an ASP.NET Core project, packages such as
+    /// Microsoft.Extensions.Hosting come from the shared framework there and are not copied, which a host without it needs.
+    /// </summary>
     private static string LocateDll(string name, string project)
     {
-        var beside = Path.Combine(AppContext.BaseDirectory, name);
-        if (File.Exists(beside)) return beside;
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent?.Name ?? "Debug"; // bin/<configuration>/<tfm>/
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
             var output = Path.Combine(dir.FullName, project, "bin");
             if (!Directory.Exists(output)) continue;
-            var found = Directory.GetFiles(output, name, SearchOption.AllDirectories).OrderByDescending(File.GetLastWriteTimeUtc).FirstOrDefault();
+            var found = Directory.GetFiles(output, name, SearchOption.AllDirectories)
+                .OrderByDescending(f => f.Contains($"{Path.DirectorySeparatorChar}{configuration}{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
+                .ThenByDescending(File.GetLastWriteTimeUtc).FirstOrDefault();
             if (found is not null) return found;
         }
+        var beside = Path.Combine(AppContext.BaseDirectory, name);
+        if (File.Exists(beside)) return beside;
         throw new FileNotFoundException($"{name} not found; build the solution first");
     }
 }

@@ -1,5 +1,5 @@
 // A small OPC UA server for the OPC UA tests (client library and gateway backend).
-// Usage: node server.js [port] [--secure-only]   (or OPCUA_PORT=...; default 48400)
+// Usage: node server.js [port] [--secure-only] [--many] [--churn <ms>] [--no-stdin]   (or OPCUA_PORT=...; default 48400)
 //        node server.js --prepare   (creates the certificate and PKI folder once, then exits)
 // Endpoints: SecurityPolicy None, Basic256Sha256, Aes128_Sha256_RsaOaep and Aes256_Sha256_RsaPss, each in modes
 // None (with None only), Sign and SignAndEncrypt; --secure-only leaves out None (a server that requires encryption
@@ -17,9 +17,9 @@
 // Objects/Site, nested: Site/Line1/Motor1 (MotorType), Site/Line1/Sensor1 (a plain object), Site/Line2/Cell/Motor2
 //                     (FastMotorType, a subtype of MotorType); each motor has Temperature (Double) and a component
 //                     Drive with Speed (Float, writable) and Mode (Int32)
-// Objects/Many     5,000 variables V0000..V4999 (Int32, holding their index): 5,000 monitored items; the server
+// Objects/Many     (with --many) 5,000 variables V0000..V4999 (Int32, holding their index): 5,000 monitored items; the server
 //                     takes at most 1,000 per CreateMonitoredItems call (ServerCapabilities), so clients must batch
-// Users: anonymous, and operator / secret (password encrypted for the server certificate, RSA-OAEP).
+// Users: anonymous, any X.509 user certificate (accepted on first use), and operator / secret (password encrypted for the server certificate, RSA-OAEP).
 "use strict";
 
 const fs = require("fs");
@@ -32,7 +32,12 @@ const {
 const pkiFolder = path.join(__dirname, "pki");
 const prepareOnly = process.argv.includes("--prepare");
 const secureOnly = process.argv.includes("--secure-only");
-const port = Number(process.argv.find((a) => /^\d+$/.test(a)) || process.env.OPCUA_PORT || 48400);
+// --many: add Objects/Many (5,000 variables), which only the scale test and the benchmarks need: it costs start time.
+const withMany = process.argv.includes("--many");
+// --churn <ms>: every Many variable takes a new value this often (for the benchmarks' notification rate).
+const churnAt = process.argv.indexOf("--churn");
+const churnMs = churnAt > 0 ? Number(process.argv[churnAt + 1]) : 0;
+const port = Number(process.argv.slice(2).find((a, i, all) => /^\d+$/.test(a) && all[i - 1] !== "--churn") || process.env.OPCUA_PORT || 48400);
 
 function writable(namespace, parent, name, dataType, value) {
   return namespace.addVariable({
@@ -121,7 +126,13 @@ async function main() {
     rootFolder: pki,
     automaticallyAcceptUnknownCertificate: true,
   });
+  // User certificates (X509 identity) are checked against their own PKI folder; the tests' users are accepted.
+  const userCertificateManager = new OPCUACertificateManager({
+    rootFolder: path.join(pki, "user"),
+    automaticallyAcceptUnknownCertificate: true,
+  });
   const server = new OPCUAServer({
+    userCertificateManager,
     port,
     hostname: "127.0.0.1",
     resourcePath: "/UA/MqttIoT",
@@ -194,8 +205,16 @@ async function main() {
   const sensor = namespace.addObject({ organizedBy: line1, browseName: "Sensor1", nodeId: "s=Sensor1" });
   readOnly(namespace, sensor, "Level", "Double", 0.75);
 
-  const many = namespace.addObject({ organizedBy: addressSpace.rootFolder.objects, browseName: "Many", nodeId: "s=Many" });
-  for (let i = 0; i < 5000; i++) readOnly(namespace, many, `V${String(i).padStart(4, "0")}`, "Int32", i);
+  const many = !withMany ? null : namespace.addObject({ organizedBy: addressSpace.rootFolder.objects, browseName: "Many", nodeId: "s=Many" });
+  const manyVars = [];
+  for (let i = 0; withMany && i < 5000; i++) manyVars.push(readOnly(namespace, many, `V${String(i).padStart(4, "0")}`, "Int32", i));
+  if (churnMs > 0) {
+    let round = 0;
+    timers.push(setInterval(() => {
+      round += 1;
+      for (let i = 0; i < manyVars.length; i++) manyVars[i].setValueFromSource(new Variant({ dataType: DataType.Int32, value: round * 10000 + i }));
+    }, churnMs));
+  }
 
   await server.start();
   console.log(`READY opc.tcp://127.0.0.1:${port}/UA/MqttIoT`);
@@ -207,9 +226,12 @@ async function main() {
   };
   process.on("SIGTERM", stop);
   process.on("SIGINT", stop);
-  // The test fixture holds our stdin; when it goes away (test host killed), so do we.
-  process.stdin.on("end", stop);
-  process.stdin.resume();
+  // The test fixture holds our stdin; when it goes away (test host killed), so do we. --no-stdin: a caller that
+  // does not give us a stdin (the benchmarks, which stop us by signal) keeps us running.
+  if (!process.argv.includes("--no-stdin")) {
+    process.stdin.on("end", stop);
+    process.stdin.resume();
+  }
 }
 
 main().catch((err) => {

@@ -83,7 +83,8 @@ export function eventsPage(root) {
       h('thead', {}, h('tr', {}, ['At', 'Type', 'Station', 'Device', 'Key', 'Data'].map(t => h('th', { scope: 'col', text: t })))), body));
   render();
 
-  const live = new LiveStream({}, (events, skip) => {
+  // At most 50 events per push (200 a second): the rest of a burst is counted as skipped, and shown so.
+  const live = new LiveStream({ max: 50 }, (events, skip) => {
     received += events.length; skipped += skip;
     if (paused) { missed += events.length; updateCounts(); return; }
     for (const e of events) { kept.push(e); fresh.push(e); }

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using MqttIoT.Protocol;
 
 namespace MqttIoT.Gateway.Backends.Ble;
@@ -8,6 +9,7 @@ public sealed class BleStationOptions
     /// <summary>The station id; defaults to <c>ble-{Adapter}</c>.</summary>
     public string? StationId { get; set; }
     /// <summary>The BlueZ adapter: <c>hci0</c>, or a full object path such as <c>/org/bluez/hci1</c>.</summary>
+    [Required]
     public string Adapter { get; set; } = "hci0";
     /// <summary>D-Bus address of the bus bluetoothd is on; null is the system bus. Tests use a private bus.</summary>
     public string? DBusAddress { get; set; }
@@ -18,14 +20,17 @@ public sealed class BleStationOptions
     /// <summary>How long START waits for the adapter to report <c>Powered</c>.</summary>
     public TimeSpan PowerTimeout { get; set; } = TimeSpan.FromSeconds(5);
     /// <summary>Retries of an operation BlueZ answers with <c>InProgress</c>, before BUSY.</summary>
+    [Range(0, int.MaxValue)]
     public int InProgressRetries { get; set; } = 5;
     /// <summary>First pause before such a retry; it doubles each time.</summary>
     public TimeSpan RetryDelay { get; set; } = TimeSpan.FromMilliseconds(50);
     /// <summary>Connection attempts of a CONNECT (BlueZ's <c>Failed</c> on connect is often transient).</summary>
+    [Range(1, int.MaxValue)]
     public int ConnectAttempts { get; set; } = 2;
     /// <summary>Reconnect a device that dropped its link (not one disconnected on request).</summary>
     public bool AutoReconnect { get; set; } = true;
     /// <summary>Reconnection attempts after a drop, before giving up.</summary>
+    [Range(0, int.MaxValue)]
     public int ReconnectAttempts { get; set; } = 5;
     /// <summary>Pause before the first reconnection attempt; it doubles each time (with jitter), up to <see cref="ReconnectMaxDelay"/>.</summary>
     public TimeSpan ReconnectDelay { get; set; } = TimeSpan.FromSeconds(1);

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using MqttIoT.OpcUa;
 using MqttIoT.OpcUa.Binary;
 
@@ -7,12 +8,15 @@ namespace MqttIoT.Gateway.Backends.OpcUa;
 public sealed class OpcUaStationOptions
 {
     /// <summary>The station id.</summary>
+    [Required]
     public string StationId { get; set; } = "opcua-1";
 
     /// <summary>The server endpoint, <c>opc.tcp://host:port/path</c>.</summary>
+    [Required]
     public string Endpoint { get; set; } = "opc.tcp://127.0.0.1:4840";
 
     /// <summary>The folder (or object) whose child objects are the devices; the Objects folder by default.</summary>
+    [Required]
     public string RootNode { get; set; } = "i=85";
 
     /// <summary>

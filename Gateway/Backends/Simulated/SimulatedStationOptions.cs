@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 namespace MqttIoT.Gateway.Backends.Simulated;
 
 /// <summary>Options of the simulated station.</summary>
@@ -7,20 +8,24 @@ public sealed class SimulatedStationOptions
     public const int MaxDevices = 10_000;
 
     /// <summary>The station id.</summary>
+    [Required]
     public string StationId { get; set; } = "sim-1";
     /// <summary>How many devices discovery can reveal.</summary>
+    [Range(0, MaxDevices)]
     public int DeviceCount { get; set; } = 5;
     /// <summary>Device ids are this prefix plus a 4-digit number; defaults to "dev-" (ids need only be unique within the station).</summary>
     public string? DevicePrefix { get; set; }
     /// <summary>Time between two discovery steps.</summary>
     public TimeSpan DiscoveryInterval { get; set; } = TimeSpan.FromMilliseconds(100);
     /// <summary>Devices revealed per discovery step; 0 reveals all of them in ten steps.</summary>
+    [Range(0, int.MaxValue)]
     public int DiscoveryBatchSize { get; set; }
     /// <summary>Period of the temperature and counter notifications.</summary>
     public TimeSpan NotifyInterval { get; set; } = TimeSpan.FromSeconds(1);
     /// <summary>Time every device operation takes (connect, read, write...). Can be changed while running.</summary>
     public TimeSpan Latency { get; set; } = TimeSpan.Zero;
     /// <summary>Chance that an operation fails with BACKEND_FAILURE (0..1).</summary>
+    [Range(0.0, 1.0)]
     public double FailureRate { get; set; }
     /// <summary>Keys whose every operation fails with BACKEND_FAILURE.</summary>
     public IReadOnlyCollection<string> FailingKeys { get; set; } = [];
