@@ -266,6 +266,19 @@ public sealed class EventOutboxTests : IDisposable
         ok.UserProperty(Wire.StatusProperty).Should().Be("ok", "the gateway goes on serving");
     }
 
+    [Fact]
+    public void The_outbox_flag_reaches_the_gateway_options()
+    {
+        var root = new System.CommandLine.RootCommand();
+        var cli = new GatewayCommandLine();
+        cli.AddTo(root);
+        using var host = GatewayHost.CreateBuilder(cli, root.Parse(["--outbox", OutboxFile]),
+            new Microsoft.Extensions.Hosting.HostApplicationBuilderSettings { ContentRootPath = _dir }).Build();
+        MqttIoT.Hosting.HostRunner.Failures(host.Services).Should().BeNull();
+        Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<Microsoft.Extensions.Options.IOptions<GatewayOptions>>(host.Services)
+            .Value.Should().BeEquivalentTo(new { OutboxPath = OutboxFile, MaxOutboxEvents = 100_000, MaxOutboxBytes = 64L * 1024 * 1024, OutboxMaxAge = TimeSpan.FromHours(24) });
+    }
+
     private static async Task<List<EventMessage>> ReadAllAsync(RemoteStation station, long after, int limit)
     {
         var events = new List<EventMessage>();
