@@ -18,6 +18,7 @@ namespace MqttIoT.Sdk.Contract;
 [JsonSerializable(typeof(ValueReply))]
 [JsonSerializable(typeof(WriteReply))]
 [JsonSerializable(typeof(TimeReply))]
+[JsonSerializable(typeof(EventsReply))]
 [JsonSerializable(typeof(IReadOnlyList<string>))]
 [JsonSerializable(typeof(List<string>))]
 [JsonSerializable(typeof(Dictionary<string, DeviceProps>))]

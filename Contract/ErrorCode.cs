@@ -31,6 +31,8 @@ public enum ErrorCode
     [JsonStringEnumMemberName("BUSY")] Busy,
     /// <summary>Nobody answers on that topic (for the hub: no hub replica is running).</summary>
     [JsonStringEnumMemberName("UNAVAILABLE")] Unavailable,
+    /// <summary>GET_EVENTS: the events after the cursor are older than the outbox holds; the message names the oldest seq held.</summary>
+    [JsonStringEnumMemberName("OUT_OF_RANGE")] OutOfRange,
     /// <summary>An unexpected failure inside the responder; it is logged there.</summary>
     [JsonStringEnumMemberName("INTERNAL")] Internal,
 }

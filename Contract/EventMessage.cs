@@ -18,6 +18,11 @@ public sealed record EventMessage
     public string? Key { get; init; }
     /// <summary>When the gateway saw it happen.</summary>
     public DateTimeOffset Timestamp { get; init; }
+    /// <summary>
+    /// The station's sequence number of the event: one more than the station's previous event, across restarts
+    /// (topics.md, "Sequence numbers"); null from a gateway that predates it.
+    /// </summary>
+    public long? Seq { get; init; }
     /// <summary>Type-specific data; for NOTIFIED, <c>value</c> (hex) and <c>text</c>.</summary>
     public JsonObject? Data { get; init; }
 }

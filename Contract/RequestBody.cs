@@ -16,6 +16,12 @@ public sealed record RequestBody
     public string? Text { get; init; }
     /// <summary>WRITE_VALUE: wait for the device to acknowledge (default true).</summary>
     public bool? WithResponse { get; init; }
+    /// <summary>GET_EVENTS: the cursor; events with a greater seq are answered (default: from the oldest held).</summary>
+    public long? After { get; init; }
+    /// <summary>GET_EVENTS: at most this many events (default 100, at most 1,000).</summary>
+    public int? Limit { get; init; }
+    /// <summary>GET_EVENTS: only events of these types (wire names of station and device events); default all.</summary>
+    public string[]? Types { get; init; }
     /// <summary>MQTT 3.1.1 fallback: where to send the reply when the message has no ResponseTopic.</summary>
     public string? ResponseTopic { get; init; }
     /// <summary>MQTT 3.1.1 fallback: echoed in the reply body when the message has no CorrelationData.</summary>

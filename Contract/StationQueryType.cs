@@ -24,4 +24,6 @@ public enum StationQueryType
     [JsonStringEnumMemberName("GET_DEVICE_PROPS")] GetDeviceProps,
     /// <summary>One device's keys (option <c>device</c>).</summary>
     [JsonStringEnumMemberName("GET_DEVICE_KEYS")] GetDeviceKeys,
+    /// <summary>Recent events from the station's outbox, in seq order (options <c>after</c>, <c>limit</c>, <c>types</c>).</summary>
+    [JsonStringEnumMemberName("GET_EVENTS")] GetEvents,
 }

@@ -12,6 +12,11 @@ public static class Wire
     /// this says exactly how long the requester waits, and a responder takes whichever of the two ends first.
     /// </summary>
     public const string TimeoutProperty = "timeout-ms";
+    /// <summary>
+    /// User property of every event: its <see cref="EventMessage.Seq"/>; of retained props and availability: the seq of
+    /// the station's last event when they were published.
+    /// </summary>
+    public const string SeqProperty = "seq";
     /// <summary>Status of a successful reply.</summary>
     public const string StatusOk = "ok";
     /// <summary>Status of a failed reply.</summary>

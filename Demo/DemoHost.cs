@@ -24,7 +24,7 @@ internal sealed class DemoHost
 {
     private readonly GatewayCommandLine _gateway = new();
     private readonly HubCommandLine _hub = new();
-    private readonly Option<string> _data = new("--data") { Description = "Data folder (broker retained messages, hub index)", DefaultValueFactory = _ => "data" };
+    private readonly Option<string> _data = new("--data") { Description = "Data folder (broker retained messages, gateway outbox, hub index)", DefaultValueFactory = _ => "data" };
     private readonly Option<int> _httpPort = new("--http-port") { Description = "Port of the web dashboard on 127.0.0.1 (0 turns it off)", DefaultValueFactory = _ => 8080 };
 
     public void AddTo(Command command)
@@ -41,10 +41,12 @@ internal sealed class DemoHost
         {
             [$"{BrokerHost.Section}:DataDirectory"] = Path.Combine("data", "broker"),
             [$"{HubHost.Section}:DataDirectory"] = Path.Combine("data", "hub"),
+            [$"{GatewayHost.Section}:OutboxPath"] = Path.Combine("data", "gateway", "outbox.bin"),
         };
         var flags = new CommandLineKeys()
             .Map(_data, d => Path.Combine(d, "broker"), $"{BrokerHost.Section}:DataDirectory")
             .Map(_data, d => Path.Combine(d, "hub"), $"{HubHost.Section}:DataDirectory")
+            .Map(_data, d => Path.Combine(d, "gateway", "outbox.bin"), $"{GatewayHost.Section}:OutboxPath")
             .Map(_gateway.Broker.Port, $"{BrokerHost.Section}:Port")
             .Map(_gateway.Root, $"{HubHost.Section}:Root")
             .Map(_hub.Batch, $"{HubHost.Section}:MaxBatch")

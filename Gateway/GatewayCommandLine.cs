@@ -55,12 +55,16 @@ public sealed class GatewayCommandLine
     /// <summary>Trust an unknown OPC UA server certificate on first use.</summary>
     public Option<bool> OpcUaTrustOnFirstUse { get; } = new("--opcua-trust-on-first-use") { Description = "OPC UA: trust an unknown server certificate on first use (otherwise it is refused and copied to rejected/)" };
 
+    /// <summary>File of the durable event outbox.</summary>
+    public Option<string?> Outbox { get; } = new("--outbox") { Description = "File of the durable event outbox (seq and recent events survive a restart; default: in memory only)" };
+
     /// <summary>Adds the options to a command.</summary>
     public void AddTo(Command command)
     {
         Broker.AddTo(command);
         foreach (var option in new Option[] { Root, Backend, Station, Devices, NotifyMs, AutoConnect, Endpoint, OpcUaRoot, OpcUaDepth, OpcUaTypes, OpcUaKeyDepth, OpcUaSecurity, OpcUaPki, OpcUaTrustOnFirstUse, Adapter, DBusAddress, BleConfig })
             command.Options.Add(option);
+        command.Options.Add(Outbox);
     }
 
     /// <summary>
@@ -89,7 +93,8 @@ public sealed class GatewayCommandLine
             .Map(OpcUaTrustOnFirstUse, $"{G}:OpcUa:TrustServerCertificateOnFirstUse")
             .Map(Adapter, $"{G}:Ble:Adapter")
             .Map(DBusAddress, $"{G}:Ble:DBusAddress")
-            .Map(BleConfig, $"{G}:Ble:ConfigFile");
+            .Map(BleConfig, $"{G}:Ble:ConfigFile")
+            .Map(Outbox, $"{G}:OutboxPath");
         return keys.Values(parse);
     }
 

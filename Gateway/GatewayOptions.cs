@@ -36,6 +36,16 @@ public sealed class GatewayOptions
     /// <summary>Outgoing events queued (also while the broker is away) before notifications are dropped (state is never dropped).</summary>
     [Range(1, int.MaxValue)]
     public int MaxQueuedEvents { get; set; } = 100_000;
+    /// <summary>File of the durable event outbox (seq and recent events survive a restart); null keeps them in memory only.</summary>
+    public string? OutboxPath { get; set; }
+    /// <summary>Events the outbox holds at most (GET_EVENTS reads back that far).</summary>
+    [Range(1, int.MaxValue)]
+    public int MaxOutboxEvents { get; set; } = 100_000;
+    /// <summary>Bytes of events the outbox holds at most.</summary>
+    [Range(1, long.MaxValue)]
+    public long MaxOutboxBytes { get; set; } = 64L * 1024 * 1024;
+    /// <summary>Age after which the outbox lets an event go.</summary>
+    public TimeSpan OutboxMaxAge { get; set; } = TimeSpan.FromHours(24);
 
     /// <summary>Throws when the options cannot work.</summary>
     public void Validate()
@@ -46,5 +56,6 @@ public sealed class GatewayOptions
         if (DefaultRequestTimeout <= TimeSpan.Zero) throw new ArgumentException("DefaultRequestTimeout must be positive");
         if (DuplicateWindow < TimeSpan.Zero || MaxRememberedReplies < 0) throw new ArgumentException("DuplicateWindow and MaxRememberedReplies cannot be negative");
         if (MaxQueuedEvents <= 0) throw new ArgumentException("MaxQueuedEvents must be positive");
+        if (MaxOutboxEvents <= 0 || MaxOutboxBytes <= 0 || OutboxMaxAge <= TimeSpan.Zero) throw new ArgumentException("MaxOutboxEvents, MaxOutboxBytes and OutboxMaxAge must be positive");
     }
 }

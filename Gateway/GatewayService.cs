@@ -20,6 +20,7 @@ public sealed partial class GatewayService : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly MqttSession _session;
     private readonly StatePublisher _publisher;
+    private readonly EventOutbox _outbox;
     private readonly GatewayRoutes _routes;
     private readonly RequestPipeline<RequestBody, RequestContext> _dispatcher;
     private readonly CancellationTokenSource _stopping = new();
@@ -43,8 +44,9 @@ public sealed partial class GatewayService : IAsyncDisposable
         if (options.PersistentSession && mqtt.SessionExpiry == TimeSpan.Zero) mqtt.SessionExpiry = TimeSpan.FromMinutes(5);
         mqtt.Will = new MqttWill(Topics.StationAvailability(station.Id), "offline"u8.ToArray());
         _session = new MqttSession(mqtt, loggerFactory.CreateLogger<MqttSession>(), _time);
-        _publisher = new StatePublisher(station, _session, Topics, options, loggerFactory.CreateLogger<StatePublisher>(), _time);
-        _routes = new GatewayRoutes(station, handlers ?? RequestHandlers.CreateDefault(), options.MaxConcurrency);
+        _outbox = new EventOutbox(options, _time, loggerFactory.CreateLogger<EventOutbox>());
+        _publisher = new StatePublisher(station, _session, Topics, options, _outbox, loggerFactory.CreateLogger<StatePublisher>(), _time);
+        _routes = new GatewayRoutes(station, handlers ?? RequestHandlers.CreateDefault(), options.MaxConcurrency, _outbox);
         _dispatcher = new RequestPipeline<RequestBody, RequestContext>(new RequestPipelineOptions
         {
             Kind = "Request",
@@ -84,6 +86,12 @@ public sealed partial class GatewayService : IAsyncDisposable
     /// <summary>Events published again after a lost connection took their acknowledgement (a subscriber may see them twice).</summary>
     public long RetriedEvents => _publisher.RetriedEvents;
 
+    /// <summary>The seq of the station's newest event (0 before its first).</summary>
+    public long LastSeq => _outbox.LastSeq;
+
+    /// <summary>The outbox file kept aside at start because it was torn or damaged, or null.</summary>
+    public string? OutboxSetAsidePath => _outbox.SetAsidePath;
+
     /// <summary>Connects (retrying until the broker answers or the token is cancelled), then starts the station.</summary>
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -111,6 +119,7 @@ public sealed partial class GatewayService : IAsyncDisposable
             catch (Exception ex) when (ex is not OperationCanceledException) { LogStopPublishFailed(ex.Message); }
         }
         await _session.DisposeAsync().ConfigureAwait(false);
+        _outbox.Dispose();
     }
 
     /// <summary>Drops the broker connection as a network failure would; the gateway reconnects by itself. For fault tests.</summary>
@@ -124,6 +133,7 @@ public sealed partial class GatewayService : IAsyncDisposable
         await _session.AbortAsync().ConfigureAwait(false);
         await _stopping.CancelAsync().ConfigureAwait(false);
         await WaitLoopsAsync().ConfigureAwait(false);
+        _outbox.Dispose(); // a crashed process would not; the outbox's side file copes with either
     }
 
     /// <summary>Device ids with a request holding or waiting for their turn (entries go when their requests do).</summary>

@@ -65,6 +65,20 @@ public sealed class RemoteStation
         (await QueryAsync(StationQueryType.GetDeviceKeys, new RequestBody { Device = device }, timeout, cancellationToken).ConfigureAwait(false))
             .Deserialize(ContractJson.Default.ListString)!;
 
+    /// <summary>
+    /// Reads the station's recent events from its outbox (GET_EVENTS): those with a seq above <paramref name="after"/>
+    /// (default: from the oldest held), at most <paramref name="limit"/> (default 100, at most 1,000), of the given
+    /// event types' wire names only when <paramref name="types"/> is given. Throws <see cref="IoTException"/> with
+    /// <see cref="ErrorCode.OutOfRange"/> when the events after <paramref name="after"/> are older than the outbox holds.
+    /// </summary>
+    public async Task<EventPage> GetEventsAsync(long? after = null, int? limit = null, IReadOnlyList<string>? types = null,
+        TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        var body = new RequestBody { After = after, Limit = limit, Types = types?.ToArray() };
+        var reply = (await QueryAsync(StationQueryType.GetEvents, body, timeout, cancellationToken).ConfigureAwait(false)).Deserialize(ContractJson.Default.EventsReply)!;
+        return new EventPage(reply.Events, reply.Next, reply.First, reply.Last);
+    }
+
     /// <summary>Starts the station.</summary>
     public Task StartAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default) => RequestAsync(StationRequestType.Start, null, timeout, cancellationToken);
     /// <summary>Stops the station.</summary>

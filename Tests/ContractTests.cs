@@ -42,7 +42,7 @@ public class ContractTests
         WireName<DeviceEventType>.All.Should().HaveCount(8).And.Contain("SYNCED");
         WireName<DeviceRequestType>.All.Should().HaveCount(8);
         WireName<StationRequestType>.All.Should().HaveCount(8);
-        WireName<StationQueryType>.All.Should().HaveCount(9);
+        WireName<StationQueryType>.All.Should().HaveCount(10);
         WireName<HubQueryType>.All.Should().HaveCount(6);
         WireName<StationEventType>.TryParse("DEVICE_DISCOVERED", out var e).Should().BeTrue();
         e.Should().Be(StationEventType.DeviceDiscovered);

@@ -10,8 +10,8 @@ public class SdkPackageTests
     /// <summary>The Sdk's public types: the client and what its calls take and return.</summary>
     private static readonly string[] SdkSurface =
     [
-        "MqttIoT.Sdk.BulkResult", "MqttIoT.Sdk.BulkSummary", "MqttIoT.Sdk.DeviceEvent", "MqttIoT.Sdk.DeviceState", "MqttIoT.Sdk.EventSubscription`1",
-        "MqttIoT.Sdk.HubFilter", "MqttIoT.Sdk.IoTHubClient", "MqttIoT.Sdk.IoTHubClientOptions", "MqttIoT.Sdk.IoTHubClientProvider",
+        "MqttIoT.Sdk.BulkResult", "MqttIoT.Sdk.BulkSummary", "MqttIoT.Sdk.DeviceEvent", "MqttIoT.Sdk.DeviceState", "MqttIoT.Sdk.EventPage",
+        "MqttIoT.Sdk.EventSubscription`1", "MqttIoT.Sdk.HubFilter", "MqttIoT.Sdk.IoTHubClient", "MqttIoT.Sdk.IoTHubClientOptions", "MqttIoT.Sdk.IoTHubClientProvider",
         "MqttIoT.Sdk.IoTHubClientServiceCollectionExtensions", "MqttIoT.Sdk.RemoteDevice", "MqttIoT.Sdk.RemoteStation",
         "MqttIoT.Sdk.StationEvent", "MqttIoT.Sdk.StationState",
     ];

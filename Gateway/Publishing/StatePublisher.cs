@@ -17,6 +17,8 @@ namespace MqttIoT.Gateway.Publishing;
 /// While the broker is away, events wait in the queue (up to <see cref="GatewayOptions.MaxQueuedEvents"/>
 /// notifications); an event whose PUBACK never came because the connection dropped is published again after the
 /// reconnect (at least once: a subscriber may see it twice). Retained state is not retried: it is all republished.
+/// Every event is numbered and kept by the <see cref="EventOutbox"/> as it is queued (a notification dropped for a
+/// full queue too, so GET_EVENTS still has it), and the outbox has it before it is published.
 /// </summary>
 internal sealed partial class StatePublisher : IBackendEventSink
 {
@@ -32,6 +34,9 @@ internal sealed partial class StatePublisher : IBackendEventSink
     private readonly GatewayOptions _options;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
+    private readonly EventOutbox _outbox;
+    // Held while an event is numbered and queued, so that seq order is queue order (backends enqueue from their threads).
+    private readonly object _order = new();
     private readonly Channel<Outbound> _queue = Channel.CreateUnbounded<Outbound>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Dictionary<string, byte[]> _published = new(StringComparer.Ordinal);
     private readonly Queue<(Task Publish, PublishEvent? Event)> _inFlight = new();
@@ -44,8 +49,9 @@ internal sealed partial class StatePublisher : IBackendEventSink
     private long _retriedEvents;
     private long _acknowledgedNotifications;
 
-    public StatePublisher(IStationBackend station, MqttSession session, TopicTree topics, GatewayOptions options, ILogger logger, TimeProvider time)
+    public StatePublisher(IStationBackend station, MqttSession session, TopicTree topics, GatewayOptions options, EventOutbox outbox, ILogger logger, TimeProvider time)
     {
+        _outbox = outbox;
         _station = station;
         _session = session;
         _topics = topics;
@@ -193,10 +199,14 @@ internal sealed partial class StatePublisher : IBackendEventSink
         while (_inFlight.Count > MaxInFlight) await ObserveOldestAsync().ConfigureAwait(false);
     }
 
-    private Task PublishEventAsync(PublishEvent e, CancellationToken cancellationToken) =>
-        PublishAsync(new MqttApplicationMessageBuilder()
+    private Task PublishEventAsync(PublishEvent e, CancellationToken cancellationToken)
+    {
+        _outbox.Flush(e.Seq); // the outbox has the event before anyone can see it
+        return PublishAsync(new MqttApplicationMessageBuilder()
             .WithTopic(e.Topic).WithPayload(e.Payload).WithContentType(Wire.JsonContentType)
+            .WithUserProperty(Wire.SeqProperty, SeqBytes(e.Seq))
             .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build(), cancellationToken, e);
+    }
 
     private async Task DrainAsync()
     {
@@ -223,14 +233,20 @@ internal sealed partial class StatePublisher : IBackendEventSink
 
     private void EnqueueEvent(string topic, string type, string? device, string? key, JsonObject? data, bool notification)
     {
-        if (notification && Volatile.Read(ref _queuedEvents) >= _options.MaxQueuedEvents)
-        {
-            if (Interlocked.Increment(ref _droppedNotifications) % 10_000 == 1) LogDroppingNotifications(_options.MaxQueuedEvents);
-            return;
-        }
         var message = new EventMessage { Type = type, Station = _station.Id, Device = device, Key = key, Timestamp = _time.GetUtcNow(), Data = data };
-        Interlocked.Increment(ref _queuedEvents);
-        Enqueue(new PublishEvent(topic, JsonSerializer.SerializeToUtf8Bytes(message, ContractJson.Default.EventMessage), notification));
+        lock (_order)
+        {
+            var record = _outbox.Append(message.Timestamp, type, topic,
+                seq => JsonSerializer.SerializeToUtf8Bytes(message with { Seq = seq }, ContractJson.Default.EventMessage));
+            // Dropped from the wire, not from the outbox: a subscriber sees the gap in seq and GET_EVENTS fills it.
+            if (notification && Volatile.Read(ref _queuedEvents) >= _options.MaxQueuedEvents)
+            {
+                if (Interlocked.Increment(ref _droppedNotifications) % 10_000 == 1) LogDroppingNotifications(_options.MaxQueuedEvents);
+                return;
+            }
+            Interlocked.Increment(ref _queuedEvents);
+            Enqueue(new PublishEvent(topic, record.Payload, notification, record.Seq));
+        }
     }
 
     private async Task ProcessAsync(Outbound item, CancellationToken cancellationToken)
@@ -262,8 +278,8 @@ internal sealed partial class StatePublisher : IBackendEventSink
     {
         var props = JsonSerializer.SerializeToUtf8Bytes(_station.GetProps(), ContractJson.Default.StationProps);
         var changed = await PublishRetainedAsync(_topics.StationProps(_station.Id), props, force, cancellationToken).ConfigureAwait(false);
-        if (changed) await PublishPropsChangedAsync(_topics.StationEvent(_station.Id, StationEventType.PropsChanged),
-            WireName<StationEventType>.Of(StationEventType.PropsChanged), null, props, cancellationToken).ConfigureAwait(false);
+        if (changed) EnqueuePropsChanged(_topics.StationEvent(_station.Id, StationEventType.PropsChanged),
+            WireName<StationEventType>.Of(StationEventType.PropsChanged), null, props);
     }
 
     private async Task PublishDeviceAsync(IDeviceBackend device, bool force, CancellationToken cancellationToken)
@@ -272,8 +288,8 @@ internal sealed partial class StatePublisher : IBackendEventSink
         var json = JsonSerializer.SerializeToUtf8Bytes(props, ContractJson.Default.DeviceProps);
         var changed = await PublishRetainedAsync(_topics.DeviceProps(_station.Id, device.Id), json, force, cancellationToken).ConfigureAwait(false);
         await PublishRetainedAsync(_topics.DeviceAvailability(_station.Id, device.Id), props.Connected ? "online"u8.ToArray() : "offline"u8.ToArray(), force, cancellationToken).ConfigureAwait(false);
-        if (changed) await PublishPropsChangedAsync(_topics.DeviceEvent(_station.Id, device.Id, DeviceEventType.PropsChanged),
-            WireName<DeviceEventType>.Of(DeviceEventType.PropsChanged), device.Id, json, cancellationToken).ConfigureAwait(false);
+        if (changed) EnqueuePropsChanged(_topics.DeviceEvent(_station.Id, device.Id, DeviceEventType.PropsChanged),
+            WireName<DeviceEventType>.Of(DeviceEventType.PropsChanged), device.Id, json);
     }
 
     private async Task ClearDeviceAsync(string device, CancellationToken cancellationToken)
@@ -292,28 +308,27 @@ internal sealed partial class StatePublisher : IBackendEventSink
         var had = _published.TryGetValue(topic, out var last);
         var same = had && last!.AsSpan().SequenceEqual(payload);
         if (same && !force) return false;
+        // The seq of the station's last event: how current the state is, for a late joiner.
         await PublishAsync(new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload(payload).WithRetainFlag(true)
             .WithContentType(payload.Length > 0 && payload[0] == (byte)'{' ? Wire.JsonContentType : null)
+            .WithUserProperty(Wire.SeqProperty, SeqBytes(_outbox.LastSeq))
             .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build(), cancellationToken).ConfigureAwait(false);
         _published[topic] = payload;
         return had && !same;
     }
 
-    /// <summary>PROPS_CHANGED with the new props as its data, so a reader of events alone sees what they are now.</summary>
-    private Task PublishPropsChangedAsync(string topic, string type, string? device, byte[] props, CancellationToken cancellationToken)
-    {
-        var message = new EventMessage
-        {
-            Type = type, Station = _station.Id, Device = device, Timestamp = _time.GetUtcNow(),
-            Data = System.Text.Json.Nodes.JsonNode.Parse(props)!.AsObject(),
-        };
-        return PublishAsync(new MqttApplicationMessageBuilder().WithTopic(topic)
-            .WithPayload(JsonSerializer.SerializeToUtf8Bytes(message, ContractJson.Default.EventMessage)).WithContentType(Wire.JsonContentType)
-            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build(), cancellationToken);
-    }
+    /// <summary>
+    /// PROPS_CHANGED with the new props as its data, so a reader of events alone sees what they are now. Queued behind the
+    /// events already numbered (not published at once), so that it goes out in seq order too.
+    /// </summary>
+    private void EnqueuePropsChanged(string topic, string type, string? device, byte[] props) =>
+        EnqueueEvent(topic, type, device, null, JsonNode.Parse(props)!.AsObject(), notification: false);
+
+    private static ReadOnlyMemory<byte> SeqBytes(long seq) =>
+        System.Text.Encoding.ASCII.GetBytes(seq.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
     private abstract record Outbound;
-    private sealed record PublishEvent(string Topic, byte[] Payload, bool Notification) : Outbound;
+    private sealed record PublishEvent(string Topic, byte[] Payload, bool Notification, long Seq) : Outbound;
     private sealed record RefreshStation : Outbound { public static readonly RefreshStation Instance = new(); }
     private sealed record RefreshDevice(string Device) : Outbound;
     private sealed record RemoveDevice(string Device) : Outbound;

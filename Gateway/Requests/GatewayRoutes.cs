@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization.Metadata;
 using MqttIoT.Gateway.Backends;
+using MqttIoT.Gateway.Publishing;
 using MqttIoT.Protocol.Requests;
 using MqttIoT.Sdk;
 using MqttIoT.Sdk.Contract;
@@ -17,9 +18,11 @@ internal sealed class GatewayRoutes : IRequestRoutes<RequestBody, RequestContext
     private readonly HandlerTable<RequestContext> _handlers;
     private readonly DeviceTurns _turns = new();
     private readonly SemaphoreSlim _executing;
+    private readonly EventOutbox _outbox;
 
-    public GatewayRoutes(IStationBackend station, HandlerTable<RequestContext> handlers, int maxConcurrency)
+    public GatewayRoutes(IStationBackend station, HandlerTable<RequestContext> handlers, int maxConcurrency, EventOutbox outbox)
     {
+        _outbox = outbox;
         _station = station;
         _handlers = handlers;
         _executing = new SemaphoreSlim(maxConcurrency);
@@ -48,7 +51,7 @@ internal sealed class GatewayRoutes : IRequestRoutes<RequestBody, RequestContext
             device = _station.FindDevice(topic.Id) ?? throw new IoTException(ErrorCode.UnknownDevice, $"station '{_station.Id}' knows no device '{topic.Id}'");
         // Station requests naming a device (CONNECT, DISCONNECT) take that device's turn too; queries only read.
         var turn = device?.Id ?? (topic.Kind == TopicKind.Request && !string.IsNullOrEmpty(body.Device) ? body.Device : null);
-        return (handler, new RequestContext(_station, device, body, turn));
+        return (handler, new RequestContext(_station, device, body, turn) { Outbox = _outbox });
     }
 
     public async ValueTask<IDisposable?> AdmitAsync(RequestContext context, CancellationToken cancellationToken)

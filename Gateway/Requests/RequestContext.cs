@@ -17,6 +17,9 @@ public sealed class RequestContext(IStationBackend station, IDeviceBackend? devi
     /// <summary>The device id whose turn the request takes (one operation per device at a time), or null.</summary>
     public string? TurnOf { get; } = turnOf;
 
+    /// <summary>The station's event outbox (GET_EVENTS reads it).</summary>
+    internal Publishing.EventOutbox Outbox { get => field ?? throw new InvalidOperationException("no outbox"); init; }
+
     /// <summary>The device a device request is addressed to.</summary>
     public IDeviceBackend Device => device ?? throw new InvalidOperationException("not a device request");
 
