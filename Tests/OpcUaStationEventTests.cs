@@ -55,6 +55,25 @@ public class OpcUaStationEventTests(OpcUaServerFixture fixture) : IClassFixture<
         events.Stations(StationEventType.DiscoveryStarted).Should().Be(1, "a refused request emits nothing");
     }
 
+    [Fact]
+    public async Task Connect_and_disconnect_emit_their_event_also_when_the_device_is_in_that_state_already()
+    {
+        var events = new RecordingSink();
+        await using var station = NewStation(fixture.Server.EndpointUrl, events);
+        await station.StartAsync(Deadline.Token());
+        await station.StartDiscoveryAsync(Deadline.Token());
+        var device = station.GetKnownDevices()[0].Id;
+        var connected = events.Stations(StationEventType.DeviceConnected);
+
+        await station.ConnectAsync(device, Deadline.Token());
+        await station.ConnectAsync(device, Deadline.Token());
+        events.Stations(StationEventType.DeviceConnected).Should().Be(connected + 2, "a CONNECT of a connected device is answered with DEVICE_CONNECTED again");
+        var disconnected = events.Stations(StationEventType.DeviceDisconnected);
+        await station.DisconnectAsync(device, Deadline.Token());
+        await station.DisconnectAsync(device, Deadline.Token());
+        events.Stations(StationEventType.DeviceDisconnected).Should().Be(disconnected + 2, "a DISCONNECT of a disconnected device is answered with DEVICE_DISCONNECTED again");
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]

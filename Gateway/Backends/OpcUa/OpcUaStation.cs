@@ -154,7 +154,13 @@ public sealed partial class OpcUaStation : IStationBackend
     {
         var d = RequireKnown(device);
         RequireStarted();
-        if (d.Connected) return;
+        if (d.Connected)
+        {
+            // The station request rule (topics.md, "Station requests"): a CONNECT that succeeds emits DEVICE_CONNECTED,
+            // also for a device connected already; the device itself did not change, so it emits nothing.
+            _sink?.OnStationEvent(StationEventType.DeviceConnected, d.Id);
+            return;
+        }
         var session = RequireLink();
         DataValue nodeClass;
         try
@@ -175,6 +181,7 @@ public sealed partial class OpcUaStation : IStationBackend
         foreach (var variable in d.WatchedVariables())
             await _watcher.UnwatchAsync(d, variable, quiet: true, cancellationToken).ConfigureAwait(false);
         if (d.MarkDisconnected()) RaiseConnected(d, false);
+        else _sink?.OnStationEvent(StationEventType.DeviceDisconnected, d.Id); // already disconnected: the rule's one event
     }
 
     /// <summary>
