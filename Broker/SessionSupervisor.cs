@@ -141,15 +141,15 @@ internal sealed partial class SessionSupervisor(ILogger logger, TimeProvider tim
             if (sessionEnds) _offline.Remove(id);
             else offline.Timer.Change(offline.SessionEnd == Timeout.InfiniteTimeSpan ? Timeout.InfiniteTimeSpan : offline.SessionEnd - elapsed, Timeout.InfiniteTimeSpan);
         }
-        if (offline.Will is { } will)
-        {
-            offline.Will = null;
-            PublishWill(id, will);
-        }
-        if (sessionEnds) _ = EndSessionAsync(id);
+        var will = offline.Will;
+        offline.Will = null;
+        // A will sent because the session ended goes out once the session is gone: whoever reacts to it by
+        // reconnecting finds no session (Session Present 0), as the will said.
+        if (sessionEnds) _ = EndSessionAsync(id, will);
+        else if (will is not null) PublishWill(id, will);
     }
 
-    private async Task EndSessionAsync(string id)
+    private async Task EndSessionAsync(string id, MqttConnectPacket? will)
     {
         SharedSubscriptions.Forget(id);
         try
@@ -163,6 +163,10 @@ internal sealed partial class SessionSupervisor(ILogger logger, TimeProvider tim
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             LogSessionEndFailed(id, ex.Message);
+        }
+        finally
+        {
+            if (will is not null) await PublishWillAsync(id, will).ConfigureAwait(false);
         }
     }
 

@@ -34,8 +34,12 @@ public sealed class WatchedClock : FakeTimeProvider
         return timer;
     }
 
-    /// <summary>Waits (with a deadline) until <paramref name="count"/> timers matching <paramref name="match"/> were made; returns their due times.</summary>
-    public async Task<List<TimeSpan>> WaitForTimersAsync(int count, Func<TimeSpan, bool> match, string what)
+    /// <summary>
+    /// Waits (with a deadline) until <paramref name="count"/> timers matching <paramref name="match"/> were made, among
+    /// those made after the first <paramref name="since"/> (<see cref="Dues"/>' count before the step the wait is about,
+    /// so an older timer of the same length is not taken for it); returns their due times.
+    /// </summary>
+    public async Task<List<TimeSpan>> WaitForTimersAsync(int count, Func<TimeSpan, bool> match, string what, int since = 0)
     {
         using var deadline = new CancellationTokenSource(Deadline.Default);
         while (true)
@@ -43,7 +47,7 @@ public sealed class WatchedClock : FakeTimeProvider
             Task changed;
             lock (_lock)
             {
-                var found = _dues.Where(match).ToList();
+                var found = _dues.Skip(since).Where(match).ToList();
                 if (found.Count >= count) return found;
                 changed = _changed.Task;
             }

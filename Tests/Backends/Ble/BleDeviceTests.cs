@@ -214,9 +214,10 @@ public class BleDeviceTests(ITestOutputHelper output)
         await using var notes = await device.SubscribeToNotificationsAsync(BleRig.CounterUuid);
         var reconnectDelay = rig.Station.Options.ReconnectDelay;
 
+        var before = clock.Dues.Count;
         await rig.BlueZ.Control.DropAsync(Address);
         await events.WaitForAsync(e => e.Type == DeviceEventType.Disconnected);
-        clock.Advance((await clock.WaitForTimersAsync(1, d => d >= reconnectDelay && d <= reconnectDelay * 1.2, "the reconnect wait"))[0]);
+        clock.Advance((await clock.WaitForTimersAsync(1, d => d >= reconnectDelay && d <= reconnectDelay * 1.2, "the reconnect wait", since: before))[0]);
         await events.WaitForAsync(e => e.Type == DeviceEventType.Connected);
         var restored = await events.CollectAsync(2, e => e.Type == DeviceEventType.NotifyStarted);
         restored.Select(e => e.Key).Should().BeEquivalentTo([BleRig.CounterUuid, "battery_level"]);
@@ -246,19 +247,20 @@ public class BleDeviceTests(ITestOutputHelper output)
         // connect waits up to 5 s for its Disconnect, the connect and power timeouts are an hour: none falls in here.)
         static bool IsReconnectWait(TimeSpan due) => due >= TimeSpan.FromSeconds(1) && due <= TimeSpan.FromSeconds(3.6);
 
+        var before = clock.Dues.Count;
         await rig.BlueZ.Control.FailConnectsAsync(Address, 3);
         await rig.BlueZ.Control.DropAsync(Address);
         await events.WaitForAsync(e => e.Type == DeviceEventType.Disconnected);
         for (int attempt = 1; attempt <= 4; attempt++)
         {
-            var due = (await clock.WaitForTimersAsync(attempt, IsReconnectWait, $"reconnect wait {attempt}"))[attempt - 1];
+            var due = (await clock.WaitForTimersAsync(attempt, IsReconnectWait, $"reconnect wait {attempt}", since: before))[attempt - 1];
             (await ConnectsAsync()).Should().Be(attempt, "no reconnect attempt comes before its wait is over");
             clock.Advance(due);
             await Deadline.UntilAsync(async () => await ConnectsAsync() == attempt + 1, $"reconnect attempt {attempt}");
         }
         await events.WaitForAsync(e => e.Type == DeviceEventType.Connected);
 
-        var waits = clock.Dues.Where(IsReconnectWait).ToList();
+        var waits = clock.Dues.Skip(before).Where(IsReconnectWait).ToList();
         waits.Should().HaveCount(4);
         double[] bases = [1, 2, 3, 3];
         for (int i = 0; i < bases.Length; i++)
@@ -307,9 +309,10 @@ public class BleDeviceTests(ITestOutputHelper output)
         bool Reconnecting() => rig.Station.RunningBackgroundWork.Any(w => w.StartsWith("reconnect", StringComparison.Ordinal));
 
         // A drop is followed by a reconnect once its wait is over: this rig sees one when there is one.
+        var before = clock.Dues.Count;
         await rig.BlueZ.Control.DropAsync(Address);
         await events.WaitForAsync(e => e.Type == DeviceEventType.Disconnected);
-        clock.Advance((await clock.WaitForTimersAsync(1, IsReconnectWait, "the reconnect wait after a drop"))[0]);
+        clock.Advance((await clock.WaitForTimersAsync(1, IsReconnectWait, "the reconnect wait after a drop", since: before))[0]);
         await events.WaitForAsync(e => e.Type == DeviceEventType.Connected);
         (await ConnectsAsync()).Should().Be(2);
         await Deadline.UntilAsync(() => Task.FromResult(!Reconnecting()), "the reconnect after the drop is over");
