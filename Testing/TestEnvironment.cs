@@ -40,7 +40,10 @@ public sealed class TestEnvironment : IAsyncDisposable
     // The TLS listener asks clients for a certificate from the development CA.
     private bool _requireClientCertificate;
 
-    private static readonly ConcurrentQueue<Func<Exception, bool>> ToleratedUnobserved = new();
+    // MQTTnet's own connection tasks end with MqttCommunicationException (broken pipe, connection reset) when the peer goes
+    // away, as tests make brokers and clients do; the finalizer reports them at random in whichever test runs then.
+    // They are MQTTnet's, not ours: tolerated. Any other unobserved exception still fails the test.
+    private static readonly ConcurrentQueue<Func<Exception, bool>> ToleratedUnobserved = new([x => x is MQTTnet.Exceptions.MqttCommunicationException]);
     private readonly ConcurrentQueue<Exception> _unobserved = new();
     private readonly EventHandler<UnobservedTaskExceptionEventArgs> _onUnobserved;
 
